@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the supported kernels (Debian's 6.1 and 6.12)
+ * lives here, so the rest of the module reads as if written for one kernel.
+ */
+#ifndef KVMMEM_COMPAT_H
+#define KVMMEM_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/kernfs.h>
+#include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+/* 6.3 replaced the user namespace argument of inode operations by an idmap. */
+#define kvmmem_idmap		mnt_idmap
+#define KVMMEM_NOP_IDMAP	(&nop_mnt_idmap)
+
+static inline void kvmmem_vm_flags_set(struct vm_area_struct *vma,
+				       vm_flags_t flags)
+{
+	vm_flags_set(vma, flags);
+}
+#else
+#define kvmmem_idmap		user_namespace
+#define KVMMEM_NOP_IDMAP	(&init_user_ns)
+
+static inline void kvmmem_vm_flags_set(struct vm_area_struct *vma,
+				       vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+/* 6.6/6.7 made the inode timestamps private behind accessors. */
+static inline void kvmmem_inode_init_times(struct inode *inode)
+{
+	simple_inode_init_ts(inode);
+}
+
+static inline void kvmmem_inode_touch(struct inode *inode)
+{
+	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
+}
+#else
+static inline void kvmmem_inode_init_times(struct inode *inode)
+{
+	inode->i_atime = current_time(inode);
+	inode->i_mtime = inode->i_atime;
+	inode->i_ctime = inode->i_atime;
+}
+
+static inline void kvmmem_inode_touch(struct inode *inode)
+{
+	inode->i_mtime = current_time(inode);
+	inode->i_ctime = inode->i_mtime;
+}
+#endif
+
+/*
+ * The kobject of /sys/kernel/mm.  mm_kobj is exported on 6.1 but not on
+ * 6.12, so look it up through kernfs, whose directory nodes created by
+ * kobjects point back at them.  It lives as long as the kernel.
+ */
+static inline struct kobject *kvmmem_mm_kobj(void)
+{
+	struct kernfs_node *kn = kernfs_find_and_get(kernel_kobj->sd, "mm");
+	struct kobject *kobj;
+
+	if (!kn)
+		return NULL;
+	kobj = kn->priv;
+	kernfs_put(kn);
+	return kobj;
+}
+
+#endif /* KVMMEM_COMPAT_H */

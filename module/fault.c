@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: fault - mapping guest RAM into QEMU, and through it into KVM
+ *
+ * Mappings are MAP_SHARED only: guest RAM is the file, and a private COW
+ * copy in one process would silently diverge from what KVM and the other
+ * mappers see.  Nothing is installed at mmap time; each page arrives on its
+ * first touch.
+ *
+ * The fault hands its page back in vmf->page, locked: the core installs an
+ * ordinary refcounted PTE (so KVM's hva_to_pfn and get_user_pages work on
+ * it) and unlocks the page afterwards, which is what lets pmap removal wait
+ * for a fault that is half-way through (see pmap.c).  Special PTEs
+ * (vmf_insert_pfn and friends) are avoided because KVM cannot follow them.
+ *
+ * page_mkwrite is wired so that every first write to a page comes to us;
+ * this is where copy-on-write of shared frames breaks.  For a private frame
+ * it only re-checks, under the page lock, that the page still belongs to
+ * the file: if it was removed meanwhile, the PTE is being zapped and the
+ * access is retried.  It must return the page locked: returning 0 for a
+ * page with no ->mapping makes the core retry forever.
+ *
+ * Taking pages away from a VM always goes through unmap_mapping_pages(),
+ * which fires the MMU notifier: that is how KVM learns of it, with no
+ * private KVM symbol.
+ */
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+
+#include "compat.h"
+#include "fault.h"
+#include "pmap.h"
+#include "stats.h"
+
+static vm_fault_t kvmmem_fault(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct page *page;
+
+	kvmmem_count(KVMMEM_EV_FAULTS, 1);
+	page = kvmmem_pmap_fault_page(inode, vmf->pgoff);
+	if (IS_ERR(page))
+		return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
+}
+
+static vm_fault_t kvmmem_page_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct page *page = vmf->page;
+
+	lock_page(page);
+	if (!kvmmem_pmap_owns(inode, vmf->pgoff, page)) {
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct kvmmem_vm_ops = {
+	.fault = kvmmem_fault,
+	.page_mkwrite = kvmmem_page_mkwrite,
+};
+
+/**
+ * kvmmem_fault_mmap() - the mmap file operation of a kvmmem file
+ * @file: the file being mapped
+ * @vma: the new mapping
+ *
+ * Return: 0, or -EINVAL for a private mapping.
+ */
+int kvmmem_fault_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		pr_warn_ratelimited("kvmmem: %s: MAP_PRIVATE of guest RAM refused, use MAP_SHARED (share=on in QEMU)\n",
+				    current->comm);
+		return -EINVAL;
+	}
+	file_accessed(file);
+	kvmmem_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
+			    VM_DONTCOPY);
+	vma->vm_ops = &kvmmem_vm_ops;
+	return 0;
+}

@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: fs - the kvmmem filesystem
+ *
+ * ``mount -t kvmmem -o size=8G none /run/kvmmem``.  Every regular file is
+ * guest-physical memory: QEMU maps it with memory-backend-file,share=on,
+ * and balloon inflation arrives as fallocate(PUNCH_HOLE).  Directories
+ * exist so libvirt's memory_backing_dir can point into a mount.  Like
+ * ramfs, the dentry tree is pinned in memory and the namespace operations
+ * come from libfs; what is ours is the data side: the pmap of each file,
+ * the size= budget of the mount, and the accounting that makes statfs and
+ * st_blocks tell the truth about host memory.
+ *
+ * Sizes: i_size is the guest memory size; st_blocks counts resident
+ * frames.  Shrinking a file frees the frames past the new end of file.
+ *
+ * The module stays loaded while a mount exists (the filesystem type holds
+ * a module reference per superblock); unmounting evicts every inode, which
+ * frees every frame.  An unlinked file that is still mapped keeps its frames
+ * until the last mapping and descriptor go.
+ */
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
+#include <linux/uio.h>
+#include <linux/kvmmem.h>
+
+#include "compat.h"
+#include "fault.h"
+#include "fs.h"
+#include "pmap.h"
+#include "stats.h"
+#include "sysfs.h"
+
+/* Default size=: half of RAM, as tmpfs does. */
+#define KVMMEM_DEFAULT_SIZE_PERCENT	50
+
+static struct kmem_cache *kvmmem_inode_cachep;
+static const struct inode_operations kvmmem_dir_inode_ops;
+static const struct inode_operations kvmmem_file_inode_ops;
+static const struct file_operations kvmmem_file_ops;
+
+static struct inode *kvmmem_get_inode(struct super_block *sb,
+				      struct kvmmem_idmap *idmap,
+				      const struct inode *dir, umode_t mode)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	inode->i_ino = get_next_ino();
+	inode_init_owner(idmap, inode, dir, mode);
+	kvmmem_inode_init_times(inode);
+	if (S_ISDIR(mode)) {
+		inode->i_op = &kvmmem_dir_inode_ops;
+		inode->i_fop = &simple_dir_operations;
+		inc_nlink(inode);
+		return inode;
+	}
+	inode->i_op = &kvmmem_file_inode_ops;
+	inode->i_fop = &kvmmem_file_ops;
+	if (kvmmem_sysfs_file_add(inode)) {
+		make_bad_inode(inode);
+		iput(inode);
+		return ERR_PTR(-ENOMEM);
+	}
+	atomic_long_inc(&kvmmem_nr_files);
+	return inode;
+}
+
+static int kvmmem_make_node(struct kvmmem_idmap *idmap, struct inode *dir,
+			    struct dentry *dentry, umode_t mode)
+{
+	struct inode *inode = kvmmem_get_inode(dir->i_sb, idmap, dir, mode);
+
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	d_instantiate(dentry, inode);
+	dget(dentry);	/* pinned: the dcache is the directory tree */
+	kvmmem_inode_touch(dir);
+	return 0;
+}
+
+static int kvmmem_create(struct kvmmem_idmap *idmap, struct inode *dir,
+			 struct dentry *dentry, umode_t mode, bool excl)
+{
+	return kvmmem_make_node(idmap, dir, dentry, mode);
+}
+
+static int kvmmem_mkdir(struct kvmmem_idmap *idmap, struct inode *dir,
+			struct dentry *dentry, umode_t mode)
+{
+	int err = kvmmem_make_node(idmap, dir, dentry, mode | S_IFDIR);
+
+	if (!err)
+		inc_nlink(dir);
+	return err;
+}
+
+/* Zero [from, to) inside one page, if that page is resident. */
+static void zero_partial_page(struct inode *inode, loff_t from, loff_t to)
+{
+	struct page *page = kvmmem_pmap_get(inode, from >> PAGE_SHIFT);
+
+	if (!page)
+		return;
+	zero_user_segment(page, offset_in_page(from),
+			  offset_in_page(to - 1) + 1);
+	put_page(page);
+}
+
+/* Zero the partial pages at both ends of [start, end) in place. */
+static void zero_range_edges(struct inode *inode, loff_t start, loff_t end)
+{
+	loff_t head_end = min(round_up(start, PAGE_SIZE), end);
+
+	if (offset_in_page(start))
+		zero_partial_page(inode, start, head_end);
+	if (offset_in_page(end) && round_down(end, PAGE_SIZE) >= head_end)
+		zero_partial_page(inode, round_down(end, PAGE_SIZE), end);
+}
+
+/* Caller holds i_rwsem. */
+static void kvmmem_resize(struct inode *inode, loff_t size)
+{
+	loff_t old = i_size_read(inode);
+	unsigned long freed;
+
+	i_size_write(inode, size);
+	if (size >= old)
+		return;
+	zero_range_edges(inode, size, min(old, round_up(size, PAGE_SIZE)));
+	freed = kvmmem_pmap_remove(inode, DIV_ROUND_UP(size, PAGE_SIZE),
+				   ULONG_MAX);
+	kvmmem_count(KVMMEM_EV_FREED_BY_TRUNCATE, freed);
+}
+
+static int kvmmem_setattr(struct kvmmem_idmap *idmap, struct dentry *dentry,
+			  struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	int err;
+
+	err = setattr_prepare(idmap, dentry, attr);
+	if (err)
+		return err;
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode))
+		kvmmem_resize(inode, attr->ia_size);
+	setattr_copy(idmap, inode, attr);
+	mark_inode_dirty(inode);
+	return 0;
+}
+
+static ssize_t kvmmem_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	loff_t pos = iocb->ki_pos, size = i_size_read(inode);
+	ssize_t done = 0, err = 0;
+
+	while (iov_iter_count(to) && pos < size) {
+		size_t off = offset_in_page(pos), copied;
+		size_t len = min3(PAGE_SIZE - off, (size_t)(size - pos),
+				  iov_iter_count(to));
+		struct page *page = kvmmem_pmap_get(inode, pos >> PAGE_SHIFT);
+
+		if (page) {
+			copied = copy_page_to_iter(page, off, len, to);
+			put_page(page);
+		} else {
+			copied = iov_iter_zero(len, to);
+		}
+		pos += copied;
+		done += copied;
+		if (copied < len) {
+			err = -EFAULT;
+			break;
+		}
+		cond_resched();
+	}
+	iocb->ki_pos = pos;
+	file_accessed(iocb->ki_filp);
+	return done ? done : err;
+}
+
+/* Caller holds i_rwsem; no other lock, since the copy may fault. */
+static ssize_t write_pages(struct inode *inode, loff_t *ppos,
+			   struct iov_iter *from)
+{
+	loff_t pos = *ppos;
+	ssize_t done = 0, err = 0;
+
+	while (iov_iter_count(from)) {
+		size_t off = offset_in_page(pos), copied;
+		size_t len = min(PAGE_SIZE - off, iov_iter_count(from));
+		struct page *page = kvmmem_pmap_get_or_alloc(inode,
+							    pos >> PAGE_SHIFT);
+
+		if (IS_ERR(page)) {
+			err = PTR_ERR(page);
+			break;
+		}
+		copied = copy_page_from_iter(page, off, len, from);
+		put_page(page);
+		pos += copied;
+		done += copied;
+		if (copied < len) {
+			err = -EFAULT;
+			break;
+		}
+		cond_resched();
+	}
+	*ppos = pos;
+	return done ? done : err;
+}
+
+static ssize_t kvmmem_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out;
+	ret = file_update_time(iocb->ki_filp);
+	if (ret)
+		goto out;
+	ret = write_pages(inode, &iocb->ki_pos, from);
+	if (iocb->ki_pos > i_size_read(inode))
+		i_size_write(inode, iocb->ki_pos);
+	if (iov_iter_count(from))
+		/* a short write past EOF may have left a frame beyond it */
+		kvmmem_pmap_remove(inode,
+				   DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE),
+				   ULONG_MAX);
+out:
+	inode_unlock(inode);
+	return ret;
+}
+
+static int punch_hole(struct inode *inode, loff_t start, loff_t len)
+{
+	loff_t end = start + len;
+	unsigned long freed;
+
+	zero_range_edges(inode, start, end);
+	if (round_up(start, PAGE_SIZE) >= round_down(end, PAGE_SIZE))
+		return 0;
+	freed = kvmmem_pmap_remove(inode, round_up(start, PAGE_SIZE) >> PAGE_SHIFT,
+				   round_down(end, PAGE_SIZE) >> PAGE_SHIFT);
+	kvmmem_count(KVMMEM_EV_FREED_BY_PUNCH, freed);
+	return 0;
+}
+
+static int preallocate(struct inode *inode, int mode, loff_t start, loff_t len)
+{
+	pgoff_t gfn, end = DIV_ROUND_UP(start + len, PAGE_SIZE);
+
+	for (gfn = start >> PAGE_SHIFT; gfn < end; gfn++) {
+		struct page *page = kvmmem_pmap_get_or_alloc(inode, gfn);
+
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		put_page(page);
+		cond_resched();
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && start + len > i_size_read(inode))
+		i_size_write(inode, start + len);
+	return 0;
+}
+
+static long kvmmem_fallocate(struct file *file, int mode, loff_t start,
+			     loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	int err;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) {
+		pr_warn_ratelimited("kvmmem: %s: fallocate mode %#x not supported (only PUNCH_HOLE|KEEP_SIZE and preallocation)\n",
+				    current->comm, mode);
+		return -EOPNOTSUPP;
+	}
+	inode_lock(inode);
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		err = punch_hole(inode, start, len);
+	else
+		err = preallocate(inode, mode, start, len);
+	if (!err)
+		kvmmem_inode_touch(inode);
+	inode_unlock(inode);
+	return err;
+}
+
+static const struct file_operations kvmmem_file_ops = {
+	.owner		= THIS_MODULE,
+	.llseek		= generic_file_llseek,
+	.read_iter	= kvmmem_read_iter,
+	.write_iter	= kvmmem_write_iter,
+	.mmap		= kvmmem_fault_mmap,
+	.fsync		= noop_fsync,
+	.fallocate	= kvmmem_fallocate,
+};
+
+static const struct inode_operations kvmmem_file_inode_ops = {
+	.setattr	= kvmmem_setattr,
+};
+
+static const struct inode_operations kvmmem_dir_inode_ops = {
+	.create		= kvmmem_create,
+	.lookup		= simple_lookup,
+	.unlink		= simple_unlink,
+	.mkdir		= kvmmem_mkdir,
+	.rmdir		= simple_rmdir,
+	.rename		= simple_rename,
+	.setattr	= kvmmem_setattr,
+};
+
+static struct inode *kvmmem_alloc_inode(struct super_block *sb)
+{
+	struct kvmmem_inode_info *info;
+
+	info = alloc_inode_sb(sb, kvmmem_inode_cachep, GFP_KERNEL);
+	if (!info)
+		return NULL;
+	kvmmem_pmap_init(&info->pmap);
+	info->sysfs = NULL;
+	return &info->vfs_inode;
+}
+
+static void kvmmem_free_inode(struct inode *inode)
+{
+	kmem_cache_free(kvmmem_inode_cachep, KVMMEM_I(inode));
+}
+
+static void kvmmem_evict_inode(struct inode *inode)
+{
+	if (S_ISREG(inode->i_mode) && KVMMEM_I(inode)->sysfs) {
+		kvmmem_sysfs_file_del(inode);
+		kvmmem_pmap_destroy(inode);
+		atomic_long_dec(&kvmmem_nr_files);
+	}
+	clear_inode(inode);
+}
+
+static int kvmmem_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct kvmmem_budget *budget = &KVMMEM_SB(dentry->d_sb)->budget;
+	unsigned long used = atomic_long_read(&budget->used_pages);
+
+	buf->f_type = KVMMEM_SUPER_MAGIC;
+	buf->f_bsize = PAGE_SIZE;
+	buf->f_namelen = NAME_MAX;
+	buf->f_blocks = budget->max_pages;
+	buf->f_bfree = budget->max_pages - min(used, budget->max_pages);
+	buf->f_bavail = buf->f_bfree;
+	return 0;
+}
+
+static int kvmmem_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct kvmmem_sb_info *sbi = KVMMEM_SB(root->d_sb);
+
+	seq_printf(m, ",size=%luk", sbi->budget.max_pages << (PAGE_SHIFT - 10));
+	seq_printf(m, ",mode=%o", sbi->root_mode & 07777);
+	if (!uid_eq(sbi->root_uid, GLOBAL_ROOT_UID))
+		seq_printf(m, ",uid=%u",
+			   from_kuid_munged(&init_user_ns, sbi->root_uid));
+	if (!gid_eq(sbi->root_gid, GLOBAL_ROOT_GID))
+		seq_printf(m, ",gid=%u",
+			   from_kgid_munged(&init_user_ns, sbi->root_gid));
+	return 0;
+}
+
+static const struct super_operations kvmmem_super_ops = {
+	.alloc_inode	= kvmmem_alloc_inode,
+	.free_inode	= kvmmem_free_inode,
+	.evict_inode	= kvmmem_evict_inode,
+	.drop_inode	= generic_delete_inode,
+	.statfs		= kvmmem_statfs,
+	.show_options	= kvmmem_show_options,
+};
+
+enum kvmmem_param { OPT_SIZE, OPT_MODE, OPT_UID, OPT_GID };
+
+static const struct fs_parameter_spec kvmmem_fs_parameters[] = {
+	fsparam_string("size", OPT_SIZE),
+	fsparam_u32oct("mode", OPT_MODE),
+	fsparam_u32("uid", OPT_UID),
+	fsparam_u32("gid", OPT_GID),
+	{}
+};
+
+/* size=N[kKmMgGtT] in bytes, or size=N% of RAM; at least one page. */
+static int parse_size(struct fs_context *fc, const char *str,
+		      unsigned long *pages)
+{
+	unsigned long long bytes;
+	char *end;
+
+	bytes = memparse(str, &end);
+	if (*end == '%' && end != str && !end[1]) {
+		if (bytes > 100)
+			return invalfc(fc, "size=%s: more than 100%% of RAM", str);
+		bytes = div_u64(bytes * totalram_pages(), 100) << PAGE_SHIFT;
+	} else if (*end || end == str) {
+		return invalfc(fc, "size=%s: not a size (use e.g. 4G, 512M or 50%%)",
+			       str);
+	}
+	*pages = DIV_ROUND_UP_ULL(bytes, PAGE_SIZE);
+	if (!*pages)
+		return invalfc(fc, "size=%s: must be at least one page", str);
+	if (*pages > totalram_pages())
+		return invalfc(fc, "size=%s: larger than host RAM (%luk)", str,
+			       totalram_pages() << (PAGE_SHIFT - 10));
+	return 0;
+}
+
+static int kvmmem_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct kvmmem_sb_info *ctx = fc->fs_private;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fc, kvmmem_fs_parameters, param, &result);
+	if (opt < 0)
+		return opt;
+	switch (opt) {
+	case OPT_SIZE:
+		return parse_size(fc, param->string, &ctx->budget.max_pages);
+	case OPT_MODE:
+		if (result.uint_32 & ~07777)
+			return invalfc(fc, "mode=%o: not a permission mode",
+				       result.uint_32);
+		ctx->root_mode = result.uint_32;
+		return 0;
+	case OPT_UID:
+		ctx->root_uid = make_kuid(current_user_ns(), result.uint_32);
+		if (!uid_valid(ctx->root_uid))
+			return invalfc(fc, "uid=%u: not mapped in this namespace",
+				       result.uint_32);
+		return 0;
+	case OPT_GID:
+		ctx->root_gid = make_kgid(current_user_ns(), result.uint_32);
+		if (!gid_valid(ctx->root_gid))
+			return invalfc(fc, "gid=%u: not mapped in this namespace",
+				       result.uint_32);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int kvmmem_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct kvmmem_sb_info *sbi = fc->fs_private;
+	struct inode *root;
+
+	fc->fs_private = NULL;	/* the superblock owns it from here */
+	sb->s_fs_info = sbi;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	sb->s_magic = KVMMEM_SUPER_MAGIC;
+	sb->s_op = &kvmmem_super_ops;
+	sb->s_time_gran = 1;
+
+	root = kvmmem_get_inode(sb, KVMMEM_NOP_IDMAP, NULL,
+				S_IFDIR | sbi->root_mode);
+	if (IS_ERR(root))
+		return PTR_ERR(root);
+	root->i_uid = sbi->root_uid;
+	root->i_gid = sbi->root_gid;
+	sb->s_root = d_make_root(root);
+	return sb->s_root ? 0 : -ENOMEM;
+}
+
+static int kvmmem_get_tree(struct fs_context *fc)
+{
+	return get_tree_nodev(fc, kvmmem_fill_super);
+}
+
+/* Remount may change size=, but not below what the mount holds now. */
+static int kvmmem_reconfigure(struct fs_context *fc)
+{
+	struct kvmmem_sb_info *ctx = fc->fs_private;
+	struct kvmmem_budget *budget = &KVMMEM_SB(fc->root->d_sb)->budget;
+
+	if (ctx->budget.max_pages < atomic_long_read(&budget->used_pages))
+		return invalfc(fc, "size=%luk: below the %luk in use",
+			       ctx->budget.max_pages << (PAGE_SHIFT - 10),
+			       atomic_long_read(&budget->used_pages) <<
+			       (PAGE_SHIFT - 10));
+	budget->max_pages = ctx->budget.max_pages;
+	return 0;
+}
+
+static void kvmmem_free_fc(struct fs_context *fc)
+{
+	kfree(fc->fs_private);
+}
+
+static const struct fs_context_operations kvmmem_context_ops = {
+	.free		= kvmmem_free_fc,
+	.parse_param	= kvmmem_parse_param,
+	.get_tree	= kvmmem_get_tree,
+	.reconfigure	= kvmmem_reconfigure,
+};
+
+static int kvmmem_init_fs_context(struct fs_context *fc)
+{
+	struct kvmmem_sb_info *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return -ENOMEM;
+	if (fc->root) {
+		ctx->budget.max_pages = KVMMEM_SB(fc->root->d_sb)->budget.max_pages;
+	} else {
+		ctx->budget.max_pages = totalram_pages() *
+					KVMMEM_DEFAULT_SIZE_PERCENT / 100;
+	}
+	atomic_long_set(&ctx->budget.used_pages, 0);
+	ctx->root_mode = 0755;
+	ctx->root_uid = current_fsuid();
+	ctx->root_gid = current_fsgid();
+	fc->fs_private = ctx;
+	fc->ops = &kvmmem_context_ops;
+	return 0;
+}
+
+static void kvmmem_kill_sb(struct super_block *sb)
+{
+	kill_litter_super(sb);
+	kfree(sb->s_fs_info);
+}
+
+static struct file_system_type kvmmem_fs_type = {
+	.owner			= THIS_MODULE,
+	.name			= KVMMEM_FS_NAME,
+	.init_fs_context	= kvmmem_init_fs_context,
+	.parameters		= kvmmem_fs_parameters,
+	.kill_sb		= kvmmem_kill_sb,
+};
+
+static void kvmmem_inode_init_once(void *object)
+{
+	struct kvmmem_inode_info *info = object;
+
+	inode_init_once(&info->vfs_inode);
+}
+
+/**
+ * kvmmem_fs_init() - create the inode cache and register the filesystem
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvmmem_fs_init(void)
+{
+	int err;
+
+	kvmmem_inode_cachep = kmem_cache_create("kvmmem_inode_cache",
+						sizeof(struct kvmmem_inode_info),
+						0, SLAB_RECLAIM_ACCOUNT |
+						SLAB_ACCOUNT,
+						kvmmem_inode_init_once);
+	if (!kvmmem_inode_cachep)
+		return -ENOMEM;
+	err = register_filesystem(&kvmmem_fs_type);
+	if (err)
+		kmem_cache_destroy(kvmmem_inode_cachep);
+	return err;
+}
+
+/**
+ * kvmmem_fs_exit() - unregister the filesystem and free the inode cache
+ */
+void kvmmem_fs_exit(void)
+{
+	unregister_filesystem(&kvmmem_fs_type);
+	rcu_barrier();	/* inodes are freed after an RCU grace period */
+	kmem_cache_destroy(kvmmem_inode_cachep);
+}

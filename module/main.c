@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem: memory overcommit for KVM hosts in the manner of VMware ESX
+ * (Waldspurger, "Memory Resource Management in VMware ESX Server",
+ * OSDI 2002).  Guest RAM is served from the kvmmem filesystem; see
+ * Documentation/design.rst.
+ */
+#include <linux/module.h>
+
+#include "fs.h"
+#include "sysfs.h"
+
+static int __init kvmmem_init(void)
+{
+	int err;
+
+	err = kvmmem_sysfs_init();
+	if (err)
+		return err;
+	err = kvmmem_fs_init();
+	if (err)
+		kvmmem_sysfs_exit();
+	return err;
+}
+
+static void __exit kvmmem_exit(void)
+{
+	kvmmem_fs_exit();
+	kvmmem_sysfs_exit();
+}
+
+module_init(kvmmem_init);
+module_exit(kvmmem_exit);
+
+MODULE_DESCRIPTION("Guest RAM for KVM with ESX-style memory overcommit");
+MODULE_AUTHOR("kvmmem developers");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS_FS("kvmmem");
