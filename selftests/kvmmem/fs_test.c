@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Filesystem behaviour of kvmmem, run inside the test VM with the module
+ * loaded: mount options, file sizes, mmap, pread/pwrite, punch hole, the
+ * size= budget, statfs/du and the sysfs counters.  Every check compares
+ * data or counters against what the test itself did, so each can fail.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvmmem.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#define PG 4096L
+#define SYSFS "/sys/kernel/mm/kvmmem/"
+
+static char mnt[] = "/tmp/kvmmem-fs-XXXXXX";
+static sigjmp_buf sigbus_jmp;
+
+static long counter(const char *name)
+{
+	char path[256], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : SYSFS, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+static bool expect(bool cond, const char *what)
+{
+	if (!cond)
+		tap_diag("check failed: %s", what);
+	return cond;
+}
+
+static bool expect_eq(long got, long want, const char *what)
+{
+	if (got != want)
+		tap_diag("%s: got %ld, want %ld", what, got, want);
+	return got == want;
+}
+
+static int make_file(const char *name, off_t size)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", mnt, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0 && ftruncate(fd, size)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static char *map_file(int fd, size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static long blocks_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : (long)st.st_blocks;
+}
+
+static bool range_is(int fd, off_t off, size_t len, int byte)
+{
+	char buf[PG];
+
+	while (len) {
+		size_t n = len < sizeof(buf) ? len : sizeof(buf);
+
+		if (pread(fd, buf, n, off) != (ssize_t)n)
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i] != (char)byte)
+				return false;
+		off += n;
+		len -= n;
+	}
+	return true;
+}
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Does a write to *p raise SIGBUS? */
+static bool touch_sigbus(volatile char *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	bool bus = false;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(sigbus_jmp, 1))
+		bus = true;
+	else
+		*p = 1;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+static bool test_mount(void)
+{
+	struct statfs sfs;
+
+	if (!expect(mount("none", mnt, KVMMEM_FS_NAME, 0,
+			  "size=64M,mode=0711") == 0, "mount size=64M"))
+		return false;
+	return expect(statfs(mnt, &sfs) == 0, "statfs") &&
+	       expect_eq(sfs.f_type, KVMMEM_SUPER_MAGIC, "f_type") &&
+	       expect_eq(sfs.f_blocks * sfs.f_bsize, 64L << 20, "f_blocks*bsize");
+}
+
+static bool test_root_options(void)
+{
+	char dir[64] = "/tmp/kvmmem-opt-XXXXXX";
+	struct stat st;
+	bool ok;
+
+	if (!mkdtemp(dir) || mount("none", dir, "kvmmem", 0,
+				   "size=1M,mode=0750,uid=1234,gid=4321"))
+		return expect(false, "mount with mode/uid/gid");
+	ok = expect(stat(dir, &st) == 0, "stat root") &&
+	     expect_eq(st.st_mode & 07777, 0750, "root mode") &&
+	     expect_eq(st.st_uid, 1234, "root uid") &&
+	     expect_eq(st.st_gid, 4321, "root gid");
+	umount(dir);
+	rmdir(dir);
+	return ok;
+}
+
+/* Has the kernel log got a kvmmem line containing @needle? */
+static bool kmsg_has(const char *needle)
+{
+	char rec[1024];
+	bool found = false;
+	ssize_t n;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE) {
+		if (n <= 0)
+			continue;
+		rec[n] = 0;
+		if (strstr(rec, "kvmmem") && strstr(rec, needle))
+			found = true;
+	}
+	close(fd);
+	return found;
+}
+
+static bool test_bad_options(void)
+{
+	static const char *const bad[] = {
+		"size=abc", "size=0", "size=101%", "size=1P", "mode=12345",
+		"mode=9", "uid=4294967295", "nosuchoption=1", "size=",
+	};
+	char dir[64] = "/tmp/kvmmem-bad-XXXXXX";
+	bool ok = true;
+
+	if (!mkdtemp(dir))
+		return false;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = mount("none", dir, "kvmmem", 0, bad[i]);
+
+		if (r == 0) {
+			umount(dir);
+			tap_diag("mount -o %s was accepted", bad[i]);
+			ok = false;
+		} else if (errno != EINVAL) {
+			tap_diag("mount -o %s: errno %d, want EINVAL", bad[i], errno);
+			ok = false;
+		}
+	}
+	rmdir(dir);
+	return ok && expect(kmsg_has("size=abc"), "log line for size=abc");
+}
+
+static bool test_create_grow(void)
+{
+	long files = counter("files");
+	int fd = make_file("grow", 0);
+	struct stat st;
+	bool ok;
+
+	ok = expect(fd >= 0, "create") &&
+	     expect_eq(counter("files"), files + 1, "files counter") &&
+	     expect(ftruncate(fd, 8 * PG) == 0, "grow") &&
+	     expect(fstat(fd, &st) == 0, "fstat") &&
+	     expect_eq(st.st_size, 8 * PG, "size after grow") &&
+	     expect_eq(st.st_blocks, 0, "blocks before touch") &&
+	     expect(range_is(fd, 0, 8 * PG, 0), "holes read zero");
+	close(fd);
+	return ok;
+}
+
+static bool test_mmap_pread(void)
+{
+	long base = counter("pages_allocated"), faults = counter("faults");
+	int fd = make_file("mmap", 16 * PG);
+	char *p = map_file(fd, 16 * PG);
+	char sysf[128];
+	struct stat st;
+	bool ok;
+
+	if (!expect(fd >= 0 && p, "create+mmap"))
+		return false;
+	for (int i = 0; i < 16; i += 2)
+		memset(p + i * PG, 'a' + i, PG);
+	fstat(fd, &st);
+	snprintf(sysf, sizeof(sysf), SYSFS "backends/%lu/resident", st.st_ino);
+	ok = expect_eq(counter("pages_allocated") - base, 8, "pages_allocated delta") &&
+	     expect(counter("faults") - faults >= 8, "faults counted") &&
+	     expect_eq(blocks_of(fd), 8 * PG / 512, "st_blocks") &&
+	     expect_eq(counter(sysf), 8, "sysfs resident");
+	for (int i = 0; i < 16 && ok; i++)
+		ok = expect(range_is(fd, i * PG, PG, i % 2 ? 0 : 'a' + i),
+			    "pread sees mmap writes");
+	munmap(p, 16 * PG);
+	close(fd);
+	return ok;
+}
+
+static bool test_pwrite_mmap(void)
+{
+	int fd = make_file("pwrite", PG);
+	char buf[3 * PG], *p;
+	bool ok;
+
+	memset(buf, 'z', sizeof(buf));
+	if (!expect(fd >= 0, "create"))
+		return false;
+	/* unaligned, across pages, extends the file */
+	ok = expect_eq(pwrite(fd, buf, sizeof(buf), 100), sizeof(buf), "pwrite");
+	ok = ok && expect_eq(lseek(fd, 0, SEEK_END), 3 * PG + 100, "extended size");
+	p = map_file(fd, 4 * PG);
+	ok = ok && expect(p != NULL, "mmap");
+	ok = ok && expect(p[99] == 0 && p[100] == 'z' && p[3 * PG + 99] == 'z',
+			  "mmap sees pwrite");
+	if (p)
+		munmap(p, 4 * PG);
+	close(fd);
+	return ok;
+}
+
+static bool test_two_processes(void)
+{
+	int fd = make_file("shared", 4 * PG);
+	char *p = map_file(fd, 4 * PG);
+	int status;
+	pid_t pid;
+
+	if (!expect(fd >= 0 && p, "create+mmap"))
+		return false;
+	p[0] = 'P';
+	pid = fork();
+	if (pid == 0) {
+		/* VM_DONTCOPY: the child maps the file itself */
+		char *c = map_file(fd, 4 * PG);
+
+		if (!c || c[0] != 'P')
+			_exit(1);
+		c[PG] = 'C';
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	bool ok = expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			 "child saw parent's write") &&
+		  expect(p[PG] == 'C', "parent sees child's write");
+	munmap(p, 4 * PG);
+	close(fd);
+	return ok;
+}
+
+static bool test_shrink(void)
+{
+	int fd = make_file("shrink", 32 * PG);
+	char *p = map_file(fd, 32 * PG);
+	long base, freed;
+	bool ok;
+
+	if (!expect(fd >= 0 && p, "create+mmap"))
+		return false;
+	memset(p, 0x5a, 32 * PG);
+	base = counter("pages_allocated");
+	freed = counter("pages_freed_by_truncate");
+	/* shrink to mid-page: the tail of page 10 must read zero after regrow */
+	ok = expect(ftruncate(fd, 10 * PG + 123) == 0, "shrink");
+	ok = ok && expect_eq(base - counter("pages_allocated"), 21, "frames freed");
+	ok = ok && expect_eq(counter("pages_freed_by_truncate") - freed, 21,
+			     "pages_freed_by_truncate");
+	ok = ok && expect_eq(blocks_of(fd), 11 * PG / 512, "st_blocks after shrink");
+	ok = ok && expect(touch_sigbus(p + 12 * PG), "SIGBUS past new EOF");
+	ok = ok && expect(ftruncate(fd, 32 * PG) == 0, "regrow");
+	ok = ok && expect(range_is(fd, 0, 10 * PG + 123, 0x5a), "kept data");
+	ok = ok && expect(range_is(fd, 10 * PG + 123, 22 * PG - 123, 0),
+			  "regrown range reads zero");
+	ok = ok && expect(p[20 * PG] == 0 && p[10 * PG + 200] == 0,
+			  "mapping reads zero after regrow");
+	munmap(p, 32 * PG);
+	close(fd);
+	return ok;
+}
+
+static bool test_punch_hole(void)
+{
+	int fd = make_file("punch", 16 * PG);
+	char *p = map_file(fd, 16 * PG);
+	long base, punched;
+	bool ok;
+
+	if (!expect(fd >= 0 && p, "create+mmap"))
+		return false;
+	memset(p, 0x77, 16 * PG);
+	base = counter("pages_allocated");
+	punched = counter("pages_freed_by_punch");
+	/* pages 4..7 whole, plus half of page 3 and 100 bytes of page 8 */
+	ok = expect(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      3 * PG + PG / 2, 4 * PG + PG / 2 + 100) == 0, "punch");
+	ok = ok && expect_eq(counter("pages_freed_by_punch") - punched, 4,
+			     "pages_freed_by_punch");
+	ok = ok && expect_eq(base - counter("pages_allocated"), 4, "frames freed");
+	ok = ok && expect(range_is(fd, 3 * PG + PG / 2, 4 * PG + PG / 2 + 100, 0),
+			  "hole reads zero (pread)");
+	ok = ok && expect(p[5 * PG] == 0 && p[3 * PG + PG / 2] == 0 &&
+			  p[8 * PG + 99] == 0, "hole reads zero (mmap)");
+	ok = ok && expect(range_is(fd, 0, 3 * PG + PG / 2, 0x77) &&
+			  range_is(fd, 8 * PG + 100, 8 * PG - 100, 0x77),
+			  "data around the hole kept");
+	ok = ok && expect_eq(lseek(fd, 0, SEEK_END), 16 * PG, "size kept");
+	ok = ok && expect(fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, PG) == -1 &&
+			  errno == EOPNOTSUPP, "unsupported mode: EOPNOTSUPP");
+	munmap(p, 16 * PG);
+	close(fd);
+	return ok;
+}
+
+static bool test_preallocate(void)
+{
+	long base = counter("pages_allocated");
+	int fd = make_file("prealloc", 0);
+	bool ok;
+
+	ok = expect(fd >= 0, "create") &&
+	     expect(fallocate(fd, 0, 0, 8 * PG) == 0, "fallocate mode 0") &&
+	     expect_eq(counter("pages_allocated") - base, 8, "frames allocated") &&
+	     expect_eq(lseek(fd, 0, SEEK_END), 8 * PG, "size set");
+	close(fd);
+	return ok;
+}
+
+static bool test_sigbus_past_eof(void)
+{
+	int fd = make_file("eof", 2 * PG);
+	char *p = map_file(fd, 4 * PG);
+	bool ok;
+
+	ok = expect(p != NULL, "mmap beyond EOF") &&
+	     expect(!touch_sigbus(p + PG), "inside EOF works") &&
+	     expect(touch_sigbus(p + 2 * PG), "SIGBUS past EOF");
+	if (p)
+		munmap(p, 4 * PG);
+	close(fd);
+	return ok;
+}
+
+static bool test_map_private(void)
+{
+	int fd = make_file("private", PG);
+	void *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	bool ok = expect(p == MAP_FAILED && errno == EINVAL, "MAP_PRIVATE EINVAL");
+
+	if (p != MAP_FAILED)
+		munmap(p, PG);
+	close(fd);
+	return ok && expect(kmsg_has("MAP_PRIVATE"), "log line for MAP_PRIVATE");
+}
+
+static bool test_unlink_mapped(void)
+{
+	long base = counter("pages_allocated"), files = counter("files");
+	int fd = make_file("unlinked", 8 * PG);
+	char *p = map_file(fd, 8 * PG), path[256];
+	bool ok;
+
+	if (!expect(fd >= 0 && p, "create+mmap"))
+		return false;
+	memset(p, 0x3c, 8 * PG);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/unlinked", mnt);
+	ok = expect(unlink(path) == 0, "unlink");
+	ok = ok && expect(p[7 * PG] == 0x3c && p[0] == 0x3c, "data kept while mapped");
+	ok = ok && expect_eq(counter("pages_allocated") - base, 8, "frames kept");
+	munmap(p, 8 * PG);
+	ok = ok && expect_eq(counter("pages_allocated"), base, "freed after munmap");
+	ok = ok && expect_eq(counter("files"), files, "files counter back");
+	return ok;
+}
+
+static bool test_directories(void)
+{
+	char d[256], f[256], g[256];
+	int fd;
+	bool ok;
+
+	snprintf(d, sizeof(d), "%s/vms", mnt);
+	snprintf(f, sizeof(f), "%s/vms/a", mnt);
+	snprintf(g, sizeof(g), "%s/vms/b", mnt);
+	ok = expect(mkdir(d, 0700) == 0, "mkdir");
+	fd = open(f, O_RDWR | O_CREAT, 0600);
+	ok = ok && expect(fd >= 0 && ftruncate(fd, PG) == 0, "file in subdir");
+	ok = ok && expect(pwrite(fd, "x", 1, 0) == 1, "write in subdir");
+	close(fd);
+	ok = ok && expect(rename(f, g) == 0, "rename");
+	ok = ok && expect(rmdir(d) == -1 && errno == ENOTEMPTY, "rmdir non-empty");
+	ok = ok && expect(unlink(g) == 0 && rmdir(d) == 0, "unlink+rmdir");
+	ok = ok && expect(mknod(f, S_IFIFO | 0600, 0) == -1, "no fifos");
+	return ok;
+}
+
+/* statfs used blocks == sum of st_blocks == the mount's share of frames */
+static bool test_statfs_du(void)
+{
+	struct statfs sfs;
+	long used_before, alloc = counter("pages_allocated");
+	int fd = make_file("du", 10 * PG);
+	char *p = map_file(fd, 10 * PG);
+	bool ok;
+
+	statfs(mnt, &sfs);
+	used_before = sfs.f_blocks - sfs.f_bfree;
+	for (int i = 0; i < 10; i += 3)
+		p[i * PG] = 1;
+	ok = expect(statfs(mnt, &sfs) == 0, "statfs") &&
+	     expect_eq(sfs.f_blocks - sfs.f_bfree - used_before, 4, "statfs used") &&
+	     expect_eq(blocks_of(fd) / 8, 4, "du") &&
+	     expect_eq(counter("pages_allocated") - alloc, 4, "pages_allocated");
+	munmap(p, 10 * PG);
+	close(fd);
+	return ok;
+}
+
+static bool test_size_limit(void)
+{
+	char dir[64] = "/tmp/kvmmem-lim-XXXXXX", path[128], buf[PG];
+	long fails = counter("alloc_failures");
+	struct statfs sfs;
+	bool ok;
+	char *p;
+	int fd;
+
+	if (!mkdtemp(dir) || mount("none", dir, "kvmmem", 0, "size=64k"))
+		return expect(false, "mount size=64k");
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ok = expect(fd >= 0 && ftruncate(fd, 32 * PG) == 0, "file larger than mount");
+	p = map_file(fd, 32 * PG);
+	ok = ok && expect(p != NULL, "mmap");
+	for (int i = 0; ok && i < 16; i++)
+		ok = expect(!touch_sigbus(p + i * PG), "touch within size=");
+	ok = ok && expect(touch_sigbus(p + 16 * PG), "SIGBUS when full");
+	memset(buf, 1, sizeof(buf));
+	ok = ok && expect(pwrite(fd, buf, PG, 20 * PG) == -1 && errno == ENOSPC,
+			  "pwrite ENOSPC when full");
+	ok = ok && expect(counter("alloc_failures") - fails >= 2, "alloc_failures");
+	ok = ok && expect(statfs(dir, &sfs) == 0 && sfs.f_bfree == 0 &&
+			  sfs.f_blocks == 16, "statfs full");
+	ok = ok && expect_eq(blocks_of(fd), 16 * 8, "du = size=");
+	ok = ok && expect(kmsg_has("mount full"), "log line when full");
+	if (p)
+		munmap(p, 32 * PG);
+	close(fd);
+	umount(dir);
+	rmdir(dir);
+	return ok;
+}
+
+static bool test_umount_frees(void)
+{
+	long files;
+
+	if (!expect(umount(mnt) == 0, "umount"))
+		return false;
+	files = counter("files");
+	rmdir(mnt);
+	return expect_eq(counter("pages_allocated"), 0, "pages_allocated after umount") &&
+	       expect_eq(files, 0, "files after umount");
+}
+
+static const struct {
+	const char *name;
+	bool (*fn)(void);
+} tests[] = {
+	{ "mount: size= and statfs magic", test_mount },
+	{ "mount: mode/uid/gid apply to the root", test_root_options },
+	{ "mount: bad options give EINVAL and a log line", test_bad_options },
+	{ "file: create and grow, holes read zero", test_create_grow },
+	{ "mmap writes are seen by pread; counters and st_blocks", test_mmap_pread },
+	{ "pwrite is seen by mmap; pwrite past EOF extends", test_pwrite_mmap },
+	{ "two processes mapping one file see each other's writes", test_two_processes },
+	{ "shrink frees frames; regrown range reads zero", test_shrink },
+	{ "punch hole frees frames and reads zero", test_punch_hole },
+	{ "fallocate preallocates frames", test_preallocate },
+	{ "access past EOF gives SIGBUS", test_sigbus_past_eof },
+	{ "MAP_PRIVATE gives EINVAL", test_map_private },
+	{ "unlink while mapped keeps memory until munmap", test_unlink_mapped },
+	{ "directories: mkdir, rename, rmdir", test_directories },
+	{ "statfs, du and pages_allocated agree", test_statfs_du },
+	{ "size= enforced: SIGBUS on fault, ENOSPC on write", test_size_limit },
+	{ "umount frees every frame", test_umount_frees },
+};
+
+int main(void)
+{
+	int n = sizeof(tests) / sizeof(tests[0]);
+
+	tap_plan(n);
+	if (!mkdtemp(mnt)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		tap_result(tests[i].fn(), tests[i].name);
+	return tap_exit();
+}
