@@ -2,6 +2,7 @@
 /*
  * Every difference between the supported kernels (Debian's 6.1 and 6.12)
  * lives here, so the rest of the module reads as if written for one kernel.
+ * The KVMMEM_HAVE_* switches come from feature tests in Kbuild.
  */
 #ifndef KVMMEM_COMPAT_H
 #define KVMMEM_COMPAT_H
@@ -10,22 +11,24 @@
 #include <linux/kernfs.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
-#include <linux/version.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef KVMMEM_HAVE_MNT_IDMAP
 /* 6.3 replaced the user namespace argument of inode operations by an idmap. */
 #define kvmmem_idmap		mnt_idmap
 #define KVMMEM_NOP_IDMAP	(&nop_mnt_idmap)
+#else
+#define kvmmem_idmap		user_namespace
+#define KVMMEM_NOP_IDMAP	(&init_user_ns)
+#endif
 
+#ifdef KVMMEM_HAVE_VM_FLAGS_SET
+/* 6.3 made vm_flags writable only through helpers that check the locking. */
 static inline void kvmmem_vm_flags_set(struct vm_area_struct *vma,
 				       vm_flags_t flags)
 {
 	vm_flags_set(vma, flags);
 }
 #else
-#define kvmmem_idmap		user_namespace
-#define KVMMEM_NOP_IDMAP	(&init_user_ns)
-
 static inline void kvmmem_vm_flags_set(struct vm_area_struct *vma,
 				       vm_flags_t flags)
 {
@@ -33,7 +36,7 @@ static inline void kvmmem_vm_flags_set(struct vm_area_struct *vma,
 }
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef KVMMEM_HAVE_INODE_TS_ACCESSORS
 /* 6.6/6.7 made the inode timestamps private behind accessors. */
 static inline void kvmmem_inode_init_times(struct inode *inode)
 {

@@ -34,6 +34,7 @@ static ssize_t pages_allocated_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%ld\n", atomic_long_read(&kvmmem_pages_allocated));
 }
+
 static struct kobj_attribute pages_allocated_attr = __ATTR_RO(pages_allocated);
 
 static ssize_t files_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -41,6 +42,7 @@ static ssize_t files_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%ld\n", atomic_long_read(&kvmmem_nr_files));
 }
+
 static struct kobj_attribute files_attr = __ATTR_RO(files);
 
 struct event_attribute {
@@ -92,6 +94,7 @@ static ssize_t size_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%lld\n", i_size_read(attr_inode(kobj)));
 }
+
 static struct kobj_attribute size_attr = __ATTR_RO(size);
 
 static ssize_t resident_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -102,6 +105,7 @@ static ssize_t resident_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%ld\n",
 			  atomic_long_read(&KVMMEM_I(inode)->pmap.resident));
 }
+
 static struct kobj_attribute resident_attr = __ATTR_RO(resident);
 
 static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -124,6 +128,7 @@ static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
 	dput(dentry);
 	return len;
 }
+
 static struct kobj_attribute path_attr = __ATTR_RO(path);
 
 static struct attribute *file_attrs[] = {
