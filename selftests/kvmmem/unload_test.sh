@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Module lifetime, run last in the suite: the module cannot go while
+# mounted, every frame is back after the last unmount, rmmod succeeds and
+# the module loads again; and nothing in the whole run made the kernel
+# complain.
+set -u
+SYS=/sys/kernel/mm/kvmmem
+KO=${KVMMEM_KO:-/lib/kvmmem/kvmmem.ko}
+n=0
+failed=0
+
+result() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+echo "TAP version 13"
+echo "1..5"
+
+dir=$(mktemp -d /tmp/kvmmem-unload-XXXXXX)
+mount -t kvmmem -o size=4M none "$dir" && dd if=/dev/zero of="$dir/f" bs=4096 count=8 2>/dev/null
+if rmmod kvmmem 2>/dev/null; then busy=1; else busy=0; fi
+result "$busy" "rmmod refused while mounted"
+
+umount "$dir"
+rmdir "$dir"
+left=$(grep -c ' kvmmem ' /proc/mounts)
+pages=$(cat $SYS/pages_allocated)
+files=$(cat $SYS/files)
+echo "# after the last unmount: mounts=$left pages_allocated=$pages files=$files"
+[ "$left" -eq 0 ] && [ "$pages" -eq 0 ] && [ "$files" -eq 0 ]
+result $? "no mounts, pages_allocated 0 and files 0 after unmount"
+
+rmmod kvmmem
+rc=$?
+[ $rc -eq 0 ] && [ ! -e $SYS ] && ! grep -q '^kvmmem ' /proc/modules
+result $? "rmmod succeeds and removes $SYS"
+
+insmod "$KO" && [ -r $SYS/pages_allocated ] && rmmod kvmmem && insmod "$KO"
+result $? "the module loads and unloads again"
+
+# The whole suite ran before this test: any BUG, WARNING or Oops in the
+# kernel log is a failure of some test, even one that reported ok.
+bad=$(dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|kernel BUG|list_del corruption|Bad page|refcount_t:' | head -5)
+[ -z "$bad" ]
+result $? "kernel log has no BUG, WARNING or Oops"
+[ -n "$bad" ] && echo "$bad" | sed 's/^/# /'
+
+exit $((failed > 0))
