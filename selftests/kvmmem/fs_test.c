@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/kvmmem.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -505,6 +507,88 @@ static bool test_size_limit(void)
 	return ok;
 }
 
+#define RACE_PAGES 64
+
+struct race {
+	int fd;
+	volatile char *map;
+	volatile int stop;
+	unsigned long writes, punches;
+};
+
+static void *race_writer(void *arg)
+{
+	struct race *r = arg;
+	unsigned int seed = 1;
+
+	while (!r->stop) {
+		r->map[(rand_r(&seed) % RACE_PAGES) * PG + 8] = (char)seed;
+		r->writes++;
+	}
+	return NULL;
+}
+
+static void *race_puncher(void *arg)
+{
+	struct race *r = arg;
+	unsigned int seed = 2;
+	char byte = 1;
+
+	while (!r->stop) {
+		off_t page = rand_r(&seed) % RACE_PAGES;
+
+		if (seed & 1) {
+			fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  page * PG, (1 + seed % 4) * PG);
+			r->punches++;
+		} else {
+			pwrite(r->fd, &byte, 1, page * PG + 16);
+		}
+	}
+	return NULL;
+}
+
+/* After the race, the mapping and the file must agree on every page. */
+static bool race_views_agree(struct race *r)
+{
+	char buf[PG];
+
+	for (int i = 0; i < RACE_PAGES; i++)
+		memset((char *)r->map + i * PG, 'A' + i % 26, PG);
+	for (int i = 0; i < RACE_PAGES; i++) {
+		if (pread(r->fd, buf, PG, i * PG) != PG || buf[0] != 'A' + i % 26 ||
+		    buf[PG - 1] != 'A' + i % 26) {
+			tap_diag("page %d: file and mapping disagree", i);
+			return false;
+		}
+	}
+	return expect_eq(blocks_of(r->fd), RACE_PAGES * PG / 512,
+			 "every page resident once");
+}
+
+static bool test_race_fault_punch(void)
+{
+	struct race r = { .fd = make_file("race", RACE_PAGES * PG) };
+	pthread_t writer, puncher;
+	bool ok;
+
+	r.map = map_file(r.fd, RACE_PAGES * PG);
+	if (!expect(r.fd >= 0 && r.map, "create+mmap"))
+		return false;
+	pthread_create(&writer, NULL, race_writer, &r);
+	pthread_create(&puncher, NULL, race_puncher, &r);
+	sleep(2);
+	r.stop = 1;
+	pthread_join(writer, NULL);
+	pthread_join(puncher, NULL);
+	tap_diag("race: %lu mapped writes, %lu punches", r.writes, r.punches);
+	ok = expect(r.punches > 100, "enough punches to race") &&
+	     race_views_agree(&r);
+	munmap((void *)r.map, RACE_PAGES * PG);
+	close(r.fd);
+	return ok;
+}
+
 static bool test_umount_frees(void)
 {
 	long files;
@@ -537,6 +621,7 @@ static const struct {
 	{ "directories: mkdir, rename, rmdir", test_directories },
 	{ "statfs, du and pages_allocated agree", test_statfs_du },
 	{ "size= enforced: SIGBUS on fault, ENOSPC on write", test_size_limit },
+	{ "race: faults vs punch hole vs pwrite keep one view", test_race_fault_punch },
 	{ "umount frees every frame", test_umount_frees },
 };
 
