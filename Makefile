@@ -37,7 +37,7 @@ vm-run:
 bench:
 	selftests/rig/vm-run.sh $(KERNEL) selftests/kvmmem/bench.sh
 
-# checkpatch.pl --strict over module/, uapi/ and userspace/
+# checkpatch.pl --strict over the kernel code: module/ and uapi/
 lint:
 	selftests/rig/lint.sh
 

@@ -1,0 +1,260 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-run.sh SERIES SCRIPT [ARGS...]
+#
+# Runs SCRIPT (a shell script or a static binary) with ARGS inside a test
+# VM ("L1") that boots Debian's kernel of SERIES (6.1 or 6.12) under
+# QEMU/TCG, with kvm_amd (nested SVM) and kvmmem.ko loaded and the
+# selftests at /selftests.  The script's working directory is /selftests;
+# stock QEMU is at /usr/bin/qemu-system-x86_64 and the L2 guest's kernel
+# and initramfs are at /guest/ (see initramfs.sh).
+#
+# Exit status: the script's, which the VM's /init prints as "RIG-EXIT <rc>"
+# on the console; 124 if the VM ran out of time, 125 if it stopped without
+# saying (a panic, a crash of QEMU).  The console is shown on stdout and
+# kept in build/<kver>/console.log.
+#
+# Environment:
+#   VM_TIMEOUT=900        seconds before the VM is killed
+#   VM_APPEND=...         extra kernel command-line arguments for L1
+#   KVMMEM_SKIP_DEPS=1    do not run deps.sh
+#   KVMMEM_CACHE=DIR      download cache (default ~/.cache/kvmmem)
+# shellcheck disable=SC2317 # functions run through rig_with_lock look unreachable
+set -euo pipefail
+
+# shellcheck source=selftests/rig/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+VM_APPEND=${VM_APPEND:-}
+
+usage() {
+	echo "usage: $0 6.1|6.12 SCRIPT [ARGS...]" >&2
+	exit 2
+}
+
+# Builds kvmmem.ko for KVER in build/KVER/mod: a copy of the sources, so
+# that the two kernels' objects never mix, nor mix with an in-tree build.
+build_module() {
+	local kver=$1 mod=$2
+	mkdir -p "$mod"
+	sync_sources "$RIG_REPO/module" "$mod/module"
+	sync_sources "$RIG_REPO/uapi" "$mod/uapi"
+	cp -p "$RIG_REPO/Kbuild" "$mod/Kbuild"
+	rig_log "building kvmmem.ko for $kver"
+	make -s -C "$(rig_headers_dir "$kver")" M="$mod" modules >&2 ||
+		rig_die "kvmmem.ko does not build for $kver"
+	[ -f "$mod/kvmmem.ko" ] || rig_die "the build made no $mod/kvmmem.ko"
+}
+
+# Copies the C sources and headers under SRC to DST, keeping their times
+# (so make rebuilds only what changed), and deletes those DST has but SRC
+# no longer has (a stale header could still be included).  Objects of an
+# in-tree build in SRC are left out: they are for some other kernel.
+sync_sources() {
+	local src=$1 dst=$2 f
+	mkdir -p "$dst"
+	while read -r f; do
+		[ -e "$src/$f" ] || rm -f "$dst/$f"
+	done < <(cd "$dst" && find . -type f \( -name '*.c' -o -name '*.h' \))
+	while read -r f; do
+		mkdir -p "$dst/$(dirname "$f")"
+		cp -p "$src/$f" "$dst/$f"
+	done < <(cd "$src" && find . -type f \( -name '*.c' -o -name '*.h' \))
+}
+
+# The CLI and the test programs, built on the host (their Makefiles link
+# them statically: L1 carries only the libraries QEMU needs).
+build_userspace() {
+	if [ -f "$RIG_REPO/userspace/Makefile" ]; then
+		make -s -C "$RIG_REPO/userspace" >&2 || rig_die "userspace does not build"
+	fi
+	make -s -C "$RIG_REPO/selftests/kvmmem" >&2 || rig_die "selftests do not build"
+}
+
+# Quotes the arguments for sh on one line, for /init's "eval set --":
+# it's -> 'it'\''s'.
+quote_args() {
+	local a q="'\\''"
+	for a in "$@"; do
+		printf "'%s' " "${a//\'/$q}"
+	done
+	echo
+}
+
+# The VM's /init: sets up the mounts, loads the modules, runs the script
+# and reports its status on the console in a line the host looks for.
+write_init() {
+	cat >"$1" <<'EOF'
+#!/bin/sh
+# kvmmem test VM (L1) init, written by selftests/rig/vm-run.sh.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+mount -t devtmpfs devtmpfs /dev
+# The initramfs has no /dev/console of its own: reopen it now.
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+ip link set lo up 2>/dev/null
+
+for m in $(cat /lib/rig-modules/order); do
+	insmod "/lib/rig-modules/$m" || echo "rig: WARNING: insmod $m failed"
+done
+if ! insmod /lib/kvmmem/kvmmem.ko; then
+	echo "rig: WARNING: insmod kvmmem.ko failed; kernel log:"
+	dmesg | tail -n 20 | sed 's/^/# /'
+fi
+[ -c /dev/kvm ] || echo "rig: WARNING: no /dev/kvm: L2 guests cannot use KVM"
+echo "rig: L1 up: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
+
+cd /selftests
+eval "set -- $(cat /rig/args)"
+chmod +x /run-script
+# A text file runs under busybox sh whatever its #! line names.
+if [ "$(head -c 4 /run-script)" = "$(printf '\177ELF')" ]; then
+	/run-script "$@"
+else
+	sh /run-script "$@"
+fi
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "# rig: kernel log (last 50 lines):"
+	dmesg | tail -n 50 | sed 's/^/# /'
+fi
+echo "RIG-EXIT $rc"
+poweroff -f
+EOF
+	chmod 755 "$1"
+}
+
+# Copies the files of the tests into the overlay: scripts, the list, and
+# the binaries built from the C sources.
+stage_selftests() {
+	local dir=$1/selftests src=$RIG_REPO/selftests/kvmmem f
+	mkdir -p "$dir"
+	for f in "$src"/*.sh "$src"/tests.list "$src"/build/*; do
+		[ -f "$f" ] && cp "$f" "$dir/"
+	done
+	return 0
+}
+
+# The CLI and daemon, when they are built.
+stage_userspace() {
+	local dir=$1/usr/bin f
+	mkdir -p "$dir"
+	for f in "$RIG_REPO"/userspace/build/*; do
+		[ -f "$f" ] && [ -x "$f" ] && cp "$f" "$dir/"
+	done
+	return 0
+}
+
+# make_overlay OUT MOD SCRIPT ARGS...: the per-run archive.
+make_overlay() {
+	local out=$1 mod=$2 script=$3 stage
+	shift 3
+	stage=$(dirname "$out")/overlay
+	rm -rf "$stage"
+	mkdir -p "$stage/lib/kvmmem" "$stage/rig"
+	write_init "$stage/init"
+	cp "$mod/kvmmem.ko" "$stage/lib/kvmmem/"
+	stage_selftests "$stage"
+	stage_userspace "$stage"
+	cp "$script" "$stage/run-script"
+	quote_args "$@" >"$stage/rig/args"
+	rig_cpio "$stage" "$out"
+}
+
+# SeaBIOS resets and clears the terminal ("ESC c", "ESC [2J") and a
+# shell on L2's console asks for the cursor position: drop such escapes,
+# so that a run in a terminal keeps its scrollback and the log reads well;
+# and the serial console's CRs.
+strip_escapes() {
+	sed -u -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r$//'
+}
+
+# Boots L1 and prints QEMU's exit status; the console goes to stdout
+# and to LOG.  Standard input is closed so that QEMU leaves the terminal
+# alone and CI (which has no stdin) behaves as a terminal does.
+boot() {
+	local kver=$1 initrd=$2 log=$3 rc
+	set +e
+	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
+		-m 3G -smp 2 -nographic -no-reboot -nic none \
+		-kernel "$(rig_vmlinuz "$kver")" -initrd "$initrd" \
+		-append "console=ttyS0 quiet panic=-1 $VM_APPEND" \
+		</dev/null 2>&1 | strip_escapes | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	return "$rc"
+}
+
+# Turns the console log into the exit status of vm-run.sh.
+script_status() {
+	local log=$1 qrc=$2 line
+	line=$(tr -d '\r' <"$log" | grep -a '^RIG-EXIT [0-9][0-9]*$' | tail -n 1 || true)
+	if [ -n "$line" ]; then
+		echo "${line#RIG-EXIT }"
+		return 0
+	fi
+	{
+		echo "rig: the VM stopped without RIG-EXIT (qemu/timeout status $qrc); console tail:"
+		tr -d '\r' <"$log" | tail -n 40 | sed 's/^/rig: | /'
+	} >&2
+	[ "$qrc" -eq 124 ] && echo 124 && return 0
+	echo 125
+}
+
+# Builds everything made from the work tree and packs this run's overlay,
+# under one lock per tree: two runs in one tree (say a developer's and a
+# test's) would otherwise race in make or pack a half-written file.
+build_and_pack() {
+	local kver=$1 out=$2 run=$3
+	shift 3
+	build_module "$kver" "$out/mod"
+	build_userspace
+	make_overlay "$run/overlay.cpio" "$out/mod" "$@"
+}
+
+# Per-run files live in their own directory, so runs can overlap; the last
+# console log to finish is kept as build/<kver>/console.log.
+finish_run() {
+	local run=$1 out=$2
+	[ -f "$run/console.log" ] && mv -f "$run/console.log" "$out/console.log"
+	rm -rf "$run"
+}
+
+main() {
+	local series script kver out run qrc start rc
+	[ $# -ge 2 ] || usage
+	series=$1
+	script=$2
+	shift 2
+	[ -f "$script" ] || rig_die "no such script: $script"
+	[ "${KVMMEM_SKIP_DEPS:-0}" = 1 ] || "$RIG_DIR/deps.sh"
+	kver=$(kver_for "$series")
+	out=$RIG_REPO/build/$kver
+	mkdir -p "$out"
+	rig_image_root "$kver" >/dev/null
+	run=$(mktemp -d "$out/run.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: the paths are local
+	trap "finish_run '$run' '$out'" EXIT
+	rig_with_lock "$RIG_REPO/build/.lock" build_and_pack "$kver" "$out" "$run" "$script" "$@"
+	"$RIG_DIR/initramfs.sh" "$kver" "$run/initrd.cpio"
+	cat "$run/overlay.cpio" >>"$run/initrd.cpio"
+	rig_log "booting $kver (timeout ${VM_TIMEOUT}s)"
+	start=$(rig_now)
+	qrc=0
+	boot "$kver" "$run/initrd.cpio" "$run/console.log" || qrc=$?
+	rc=$(script_status "$run/console.log" "$qrc")
+	rig_log "$kver: RIG-EXIT $rc after $(($(rig_now) - start)) s; console in $out/console.log"
+	exit "$rc"
+}
+
+main "$@"
