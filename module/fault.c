@@ -14,11 +14,14 @@
  * (vmf_insert_pfn and friends) are avoided because KVM cannot follow them.
  *
  * page_mkwrite is wired so that every first write to a page comes to us;
- * this is where copy-on-write of shared frames breaks.  For a private frame
- * it only re-checks, under the page lock, that the page still belongs to
- * the file: if it was removed meanwhile, the PTE is being zapped and the
- * access is retried.  It must return the page locked: returning 0 for a
- * page with no ->mapping makes the core retry forever.
+ * this is where copy-on-write of shared frames breaks: the gfn gets a
+ * private copy, the read-only PTE of the shared frame is zapped, and the
+ * fault is retried to map the copy.  A write fault with no PTE at all gets
+ * the private copy from the fault handler directly.  For a private frame
+ * page_mkwrite only re-checks, under the page lock, that the page still
+ * belongs to the file: if it was removed meanwhile, the PTE is being
+ * zapped and the access is retried.  It must return the page locked:
+ * returning 0 for a page with no ->mapping makes the core retry forever.
  *
  * Taking pages away from a VM always goes through unmap_mapping_pages(),
  * which fires the MMU notifier: that is how KVM learns of it, with no
@@ -35,10 +38,13 @@
 static vm_fault_t kvmmem_fault(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
+	unsigned int flags = KVMMEM_PMAP_EOF;
 	struct page *page;
 
 	kvmmem_count(KVMMEM_EV_FAULTS, 1);
-	page = kvmmem_pmap_fault_page(inode, vmf->pgoff);
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		flags |= KVMMEM_PMAP_WRITE;
+	page = kvmmem_pmap_lock_page(inode, vmf->pgoff, flags);
 	if (IS_ERR(page))
 		return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	vmf->page = page;
@@ -48,14 +54,13 @@ static vm_fault_t kvmmem_fault(struct vm_fault *vmf)
 static vm_fault_t kvmmem_page_mkwrite(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
-	struct page *page = vmf->page;
+	int err = kvmmem_pmap_mkwrite(inode, vmf->pgoff, vmf->page);
 
-	lock_page(page);
-	if (!kvmmem_pmap_owns(inode, vmf->pgoff, page)) {
-		unlock_page(page);
+	if (!err)
+		return VM_FAULT_LOCKED;
+	if (err == -EAGAIN)
 		return VM_FAULT_NOPAGE;
-	}
-	return VM_FAULT_LOCKED;
+	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
 static const struct vm_operations_struct kvmmem_vm_ops = {

@@ -35,7 +35,10 @@
 #include "compat.h"
 #include "fault.h"
 #include "fs.h"
+#include "ioctl.h"
 #include "pmap.h"
+#include "registry.h"
+#include "share.h"
 #include "stats.h"
 #include "sysfs.h"
 
@@ -46,6 +49,27 @@ static struct kmem_cache *kvmmem_inode_cachep;
 static const struct inode_operations kvmmem_dir_inode_ops;
 static const struct inode_operations kvmmem_file_inode_ops;
 static const struct file_operations kvmmem_file_ops;
+
+/* Give a new regular file its id, domain and sysfs directory. */
+static struct inode *register_file(struct inode *inode)
+{
+	struct kvmmem_inode_info *info = KVMMEM_I(inode);
+	int err = kvmmem_registry_add(inode);
+
+	if (!err) {
+		err = kvmmem_sysfs_file_add(inode);
+		if (err)
+			kvmmem_registry_del(inode);
+	}
+	if (err) {
+		make_bad_inode(inode);
+		iput(inode);
+		return ERR_PTR(err);
+	}
+	info->domain = kvmmem_domain_per_vm ? KVMMEM_DOMAIN_AUTO | info->id : 0;
+	atomic_long_inc(&kvmmem_nr_files);
+	return inode;
+}
 
 static struct inode *kvmmem_get_inode(struct super_block *sb,
 				      struct kvmmem_idmap *idmap,
@@ -66,13 +90,7 @@ static struct inode *kvmmem_get_inode(struct super_block *sb,
 	}
 	inode->i_op = &kvmmem_file_inode_ops;
 	inode->i_fop = &kvmmem_file_ops;
-	if (kvmmem_sysfs_file_add(inode)) {
-		make_bad_inode(inode);
-		iput(inode);
-		return ERR_PTR(-ENOMEM);
-	}
-	atomic_long_inc(&kvmmem_nr_files);
-	return inode;
+	return register_file(inode);
 }
 
 static int kvmmem_make_node(struct kvmmem_idmap *idmap, struct inode *dir,
@@ -104,42 +122,61 @@ static int kvmmem_mkdir(struct kvmmem_idmap *idmap, struct inode *dir,
 	return err;
 }
 
-/* Zero [from, to) inside one page, if that page is resident. */
-static void zero_partial_page(struct inode *inode, loff_t from, loff_t to)
+/*
+ * Zero [from, to) inside one page, if that page is resident; a shared
+ * frame is copied first, the zero frame needs nothing.
+ */
+static int zero_partial_page(struct inode *inode, loff_t from, loff_t to)
 {
-	struct page *page = kvmmem_pmap_get(inode, from >> PAGE_SHIFT);
+	void *entry = kvmmem_pmap_entry(inode, from >> PAGE_SHIFT);
+	struct page *page;
 
-	if (!page)
-		return;
+	if (!entry || kvmmem_share_is_zero(entry))
+		return 0;
+	page = kvmmem_pmap_lock_page(inode, from >> PAGE_SHIFT,
+				     KVMMEM_PMAP_WRITE);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
 	zero_user_segment(page, offset_in_page(from),
 			  offset_in_page(to - 1) + 1);
+	unlock_page(page);
 	put_page(page);
+	return 0;
 }
 
 /* Zero the partial pages at both ends of [start, end) in place. */
-static void zero_range_edges(struct inode *inode, loff_t start, loff_t end)
+static int zero_range_edges(struct inode *inode, loff_t start, loff_t end)
 {
 	loff_t head_end = min(round_up(start, PAGE_SIZE), end);
+	int err = 0;
 
 	if (offset_in_page(start))
-		zero_partial_page(inode, start, head_end);
-	if (offset_in_page(end) && round_down(end, PAGE_SIZE) >= head_end)
-		zero_partial_page(inode, round_down(end, PAGE_SIZE), end);
+		err = zero_partial_page(inode, start, head_end);
+	if (!err && offset_in_page(end) &&
+	    round_down(end, PAGE_SIZE) >= head_end)
+		err = zero_partial_page(inode, round_down(end, PAGE_SIZE), end);
+	return err;
 }
 
 /* Caller holds i_rwsem. */
-static void kvmmem_resize(struct inode *inode, loff_t size)
+static int kvmmem_resize(struct inode *inode, loff_t size)
 {
 	loff_t old = i_size_read(inode);
 	unsigned long freed;
+	int err;
 
+	if (size >= old) {
+		i_size_write(inode, size);
+		return 0;
+	}
+	err = zero_range_edges(inode, size, min(old, round_up(size, PAGE_SIZE)));
+	if (err)
+		return err;
 	i_size_write(inode, size);
-	if (size >= old)
-		return;
-	zero_range_edges(inode, size, min(old, round_up(size, PAGE_SIZE)));
 	freed = kvmmem_pmap_remove(inode, DIV_ROUND_UP(size, PAGE_SIZE),
 				   ULONG_MAX);
 	kvmmem_count(KVMMEM_EV_FREED_BY_TRUNCATE, freed);
+	return 0;
 }
 
 static int kvmmem_setattr(struct kvmmem_idmap *idmap, struct dentry *dentry,
@@ -151,8 +188,11 @@ static int kvmmem_setattr(struct kvmmem_idmap *idmap, struct dentry *dentry,
 	err = setattr_prepare(idmap, dentry, attr);
 	if (err)
 		return err;
-	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode))
-		kvmmem_resize(inode, attr->ia_size);
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode)) {
+		err = kvmmem_resize(inode, attr->ia_size);
+		if (err)
+			return err;
+	}
 	setattr_copy(idmap, inode, attr);
 	mark_inode_dirty(inode);
 	return 0;
@@ -199,13 +239,15 @@ static ssize_t write_pages(struct inode *inode, loff_t *ppos,
 	while (iov_iter_count(from)) {
 		size_t off = offset_in_page(pos), copied;
 		size_t len = min(PAGE_SIZE - off, iov_iter_count(from));
-		struct page *page = kvmmem_pmap_get_or_alloc(inode,
-							    pos >> PAGE_SHIFT);
+		struct page *page = kvmmem_pmap_lock_page(inode, pos >> PAGE_SHIFT,
+							  KVMMEM_PMAP_WRITE);
 
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
 			break;
 		}
+		/* Our reference keeps the scanner off it while we copy. */
+		unlock_page(page);
 		copied = copy_page_from_iter(page, off, len, from);
 		put_page(page);
 		pos += copied;
@@ -249,8 +291,11 @@ static int punch_hole(struct inode *inode, loff_t start, loff_t len)
 {
 	loff_t end = start + len;
 	unsigned long freed;
+	int err;
 
-	zero_range_edges(inode, start, end);
+	err = zero_range_edges(inode, start, end);
+	if (err)
+		return err;
 	if (round_up(start, PAGE_SIZE) >= round_down(end, PAGE_SIZE))
 		return 0;
 	freed = kvmmem_pmap_remove(inode, round_up(start, PAGE_SIZE) >> PAGE_SHIFT,
@@ -264,10 +309,11 @@ static int preallocate(struct inode *inode, int mode, loff_t start, loff_t len)
 	pgoff_t gfn, end = DIV_ROUND_UP(start + len, PAGE_SIZE);
 
 	for (gfn = start >> PAGE_SHIFT; gfn < end; gfn++) {
-		struct page *page = kvmmem_pmap_get_or_alloc(inode, gfn);
+		struct page *page = kvmmem_pmap_lock_page(inode, gfn, 0);
 
 		if (IS_ERR(page))
 			return PTR_ERR(page);
+		unlock_page(page);
 		put_page(page);
 		cond_resched();
 	}
@@ -306,6 +352,8 @@ static const struct file_operations kvmmem_file_ops = {
 	.mmap		= kvmmem_fault_mmap,
 	.fsync		= noop_fsync,
 	.fallocate	= kvmmem_fallocate,
+	.unlocked_ioctl	= kvmmem_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 };
 
 static const struct inode_operations kvmmem_file_inode_ops = {
@@ -330,7 +378,10 @@ static struct inode *kvmmem_alloc_inode(struct super_block *sb)
 	if (!info)
 		return NULL;
 	kvmmem_pmap_init(&info->pmap);
+	memset(&info->scan, 0, sizeof(info->scan));
 	info->sysfs = NULL;
+	info->id = 0;
+	info->domain = 0;
 	return &info->vfs_inode;
 }
 
@@ -343,6 +394,7 @@ static void kvmmem_evict_inode(struct inode *inode)
 {
 	if (S_ISREG(inode->i_mode) && KVMMEM_I(inode)->sysfs) {
 		kvmmem_sysfs_file_del(inode);
+		kvmmem_registry_del(inode);
 		kvmmem_pmap_destroy(inode);
 		atomic_long_dec(&kvmmem_nr_files);
 	}

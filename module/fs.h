@@ -3,8 +3,10 @@
 #define KVMMEM_FS_H
 
 #include <linux/fs.h>
+#include <linux/kvmmem.h>
 
 #include "pmap.h"
+#include "scan.h"
 
 struct kvmmem_file_kobj;
 
@@ -17,9 +19,17 @@ struct kvmmem_sb_info {
 
 struct kvmmem_inode_info {
 	struct kvmmem_pmap pmap;
+	struct kvmmem_scan_cursor scan;	/* the scanner's, under scan_mutex */
 	struct kvmmem_file_kobj *sysfs;
+	u32 id;				/* registry id, names it in hints */
+	u32 domain;			/* sharing domain, under scan_mutex */
 	struct inode vfs_inode;
 };
+
+/* Domains given to new files when default_domain is "per_vm". */
+#define KVMMEM_DOMAIN_AUTO	(KVMMEM_DOMAIN_MAX + 1)
+
+extern bool kvmmem_domain_per_vm;
 
 static inline struct kvmmem_inode_info *KVMMEM_I(struct inode *inode)
 {

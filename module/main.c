@@ -8,18 +8,33 @@
 #include <linux/module.h>
 
 #include "fs.h"
+#include "scan.h"
+#include "share.h"
 #include "sysfs.h"
 
 static int __init kvmmem_init(void)
 {
 	int err;
 
-	err = kvmmem_sysfs_init();
+	err = kvmmem_share_init();
 	if (err)
 		return err;
+	err = kvmmem_scan_init();
+	if (err)
+		goto fail_scan;
+	err = kvmmem_sysfs_init();
+	if (err)
+		goto fail_sysfs;
 	err = kvmmem_fs_init();
 	if (err)
-		kvmmem_sysfs_exit();
+		goto fail_fs;
+	return 0;
+fail_fs:
+	kvmmem_sysfs_exit();
+fail_sysfs:
+	kvmmem_scan_exit();
+fail_scan:
+	kvmmem_share_exit();
 	return err;
 }
 
@@ -27,6 +42,8 @@ static void __exit kvmmem_exit(void)
 {
 	kvmmem_fs_exit();
 	kvmmem_sysfs_exit();
+	kvmmem_scan_exit();
+	kvmmem_share_exit();
 }
 
 module_init(kvmmem_init);

@@ -8,29 +8,33 @@
  * an xarray so an entry costs one 8-byte slot: a densely populated leaf
  * node holds 64 slots in 576 bytes, about 9 bytes per guest page.
  *
- * Frame descriptor: a slot holds a struct page pointer for a resident
- * private frame; an empty slot is a hole that reads as zeros.  The states
- * later mechanisms add keep to the same 8 bytes: shared frames as a tagged
- * pointer (xa_tag_pointer), the shared zero frame and swapped-out frames as
- * value entries (xa_mk_value) carrying a tag and a swap slot.
+ * Frame descriptor: a slot holds a struct page pointer.  Untagged, the
+ * page is the file's private frame; tagged KVMMEM_TAG_SHARED, it is a
+ * read-only frame shared with other guest pages (share.c), the zero frame
+ * among them.  An empty slot is a hole and reads as zeros.  Swapped-out
+ * frames will be value entries in the same slot.
  *
- * References: the pmap holds one reference on each page it maps; every PTE
- * that maps the page holds its own (taken by the core when our fault hands
- * the page back), as does get_user_pages (KVM).  A removed page therefore
+ * References: every entry holds one reference on its page; every PTE that
+ * maps the page holds its own (taken by the core when our fault hands the
+ * page back), as does get_user_pages (KVM).  A page whose entry goes away
  * lives on until its last mapping is zapped.
  *
- * Locking, outermost first:
- *  - inode->i_rwsem: held by write, truncate and fallocate, which are then
- *    serialised against each other.
- *  - mapping->invalidate_lock: shared while a fault or a lookup allocates or
- *    locks a page, exclusive while entries are removed.  Removal is the
- *    only thing that takes entries out, so holding it shared pins the pmap.
- *  - the page lock: a fault returns its page locked and the core keeps it
- *    locked until the PTE is in place; removal takes it before erasing the
- *    entry.  So a PTE is either installed before the entry goes (and the
- *    unmap that follows removal zaps it) or the fault sees the entry gone.
- *  - the xarray's own spinlock, inside all of these.
- * Everything here may sleep except under the xarray lock.
+ * Rules for changing an entry, which every path follows:
+ *  - a hole is filled with xa_cmpxchg() under invalidate_lock held shared;
+ *  - an entry is replaced (merge, copy-on-write) under invalidate_lock
+ *    held shared, by whoever holds the lock of the page it points to and
+ *    has re-read it since taking that lock (zero-frame entries, whose page
+ *    is never locked for this, are replaced with xa_cmpxchg());
+ *  - an entry is removed (truncate, punch hole, eviction) under
+ *    invalidate_lock held exclusive, with its page locked.
+ * A fault returns its page locked and the core keeps it locked until the
+ * PTE is in place, so whoever changes an entry afterwards and unmaps the
+ * gfn zaps that PTE.
+ *
+ * Lock order, outermost first: i_rwsem (write, truncate, fallocate);
+ * mmap_lock; invalidate_lock; the page lock (of at most one page, except
+ * in the scanner, the only task that holds two); the content table mutex
+ * (frametab.c); the xarray's spinlock.
  */
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -39,6 +43,7 @@
 #include <linux/sched.h>
 
 #include "fs.h"
+#include "share.h"
 #include "stats.h"
 
 /*
@@ -55,6 +60,13 @@ void kvmmem_pmap_init(struct kvmmem_pmap *pmap)
 {
 	xa_init(&pmap->frames);
 	atomic_long_set(&pmap->resident, 0);
+	atomic_long_set(&pmap->sharing, 0);
+	atomic_long_set(&pmap->zero, 0);
+}
+
+static struct xarray *frames_of(struct inode *inode)
+{
+	return &KVMMEM_I(inode)->pmap.frames;
 }
 
 static struct kvmmem_budget *inode_budget(struct inode *inode)
@@ -62,7 +74,14 @@ static struct kvmmem_budget *inode_budget(struct inode *inode)
 	return &KVMMEM_SB(inode->i_sb)->budget;
 }
 
-static struct page *alloc_frame(struct inode *inode)
+/**
+ * kvmmem_pmap_alloc_frame() - a zeroed machine page charged to the mount
+ * @inode: the file it is for
+ *
+ * Return: the page (one reference), or ERR_PTR(-ENOSPC) when the mount is
+ * full, ERR_PTR(-ENOMEM).
+ */
+struct page *kvmmem_pmap_alloc_frame(struct inode *inode)
 {
 	struct kvmmem_budget *budget = inode_budget(inode);
 	struct page *page;
@@ -81,119 +100,198 @@ static struct page *alloc_frame(struct inode *inode)
 		kvmmem_count(KVMMEM_EV_ALLOC_FAILURES, 1);
 		return ERR_PTR(-ENOMEM);
 	}
+	atomic_long_inc(&kvmmem_pages_allocated);
 	return page;
 }
 
-static void account_frames(struct inode *inode, long pages)
+/**
+ * kvmmem_pmap_frame_freed() - uncharge a frame that no entry holds anymore
+ * @inode: a file of the mount the frame was charged to
+ */
+void kvmmem_pmap_frame_freed(struct inode *inode)
 {
-	atomic_long_add(pages, &KVMMEM_I(inode)->pmap.resident);
-	atomic_long_add(pages, &kvmmem_pages_allocated);
-	if (pages > 0)
-		inode_add_bytes(inode, pages << PAGE_SHIFT);
+	atomic_long_dec(&inode_budget(inode)->used_pages);
+	atomic_long_dec(&kvmmem_pages_allocated);
+}
+
+static void account_entries(struct inode *inode, long n)
+{
+	atomic_long_add(n, &KVMMEM_I(inode)->pmap.resident);
+	if (n > 0)
+		inode_add_bytes(inode, n << PAGE_SHIFT);
 	else
-		inode_sub_bytes(inode, -pages << PAGE_SHIFT);
+		inode_sub_bytes(inode, -n << PAGE_SHIFT);
 }
 
-static void release_frames(struct inode *inode, unsigned long pages)
+/* Caller holds invalidate_lock shared.  Returns the entry's page, ref'd. */
+static struct page *get_or_alloc(struct inode *inode, pgoff_t gfn)
 {
-	atomic_long_sub(pages, &inode_budget(inode)->used_pages);
-	account_frames(inode, -(long)pages);
-}
-
-/* Caller holds invalidate_lock shared: the entry cannot go away. */
-static struct page *get_or_alloc_locked(struct inode *inode, pgoff_t gfn)
-{
-	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
 	struct page *page, *old;
+	void *entry;
 
-	page = xa_load(frames, gfn);
-	if (page) {
+	entry = xa_load(frames_of(inode), gfn);
+	if (entry) {
+		page = kvmmem_entry_page(entry);
 		get_page(page);
 		return page;
 	}
-	page = alloc_frame(inode);
+	page = kvmmem_pmap_alloc_frame(inode);
 	if (IS_ERR(page))
 		return page;
-	old = xa_cmpxchg(frames, gfn, NULL, page, GFP_KERNEL);
+	old = xa_cmpxchg(frames_of(inode), gfn, NULL, page, GFP_KERNEL);
 	if (old) {
 		/* Lost a race with another fault, or the xarray had no memory. */
-		atomic_long_dec(&inode_budget(inode)->used_pages);
 		__free_page(page);
+		kvmmem_pmap_frame_freed(inode);
 		if (xa_is_err(old))
 			return ERR_PTR(xa_err(old));
-		get_page(old);
-		return old;
+		page = kvmmem_entry_page(old);
+	} else {
+		account_entries(inode, 1);
 	}
-	account_frames(inode, 1);
 	get_page(page);
 	return page;
 }
 
+/* Caller holds invalidate_lock shared: a private frame for @gfn, ref'd. */
+static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
+				unsigned int flags)
+{
+	struct page *page, *copy;
+	void *entry;
+
+	for (;;) {
+		entry = xa_load(frames_of(inode), gfn);
+		if ((flags & KVMMEM_PMAP_WRITE) && kvmmem_share_is_zero(entry)) {
+			page = kvmmem_share_break_zero(inode, gfn);
+			if (page == ERR_PTR(-EAGAIN))
+				continue;
+			return page;
+		}
+		page = get_or_alloc(inode, gfn);
+		if (IS_ERR(page))
+			return page;
+		lock_page(page);
+		entry = xa_load(frames_of(inode), gfn);
+		if (kvmmem_entry_page(entry) != page) {
+			unlock_page(page);
+			put_page(page);
+			continue;
+		}
+		if (!(flags & KVMMEM_PMAP_WRITE) || !kvmmem_entry_is_shared(entry))
+			return page;
+		copy = kvmmem_share_break(inode, gfn, page);
+		if (copy != page) {
+			unlock_page(page);
+			put_page(page);
+		}
+		return copy;
+	}
+}
+
 /**
- * kvmmem_pmap_get_or_alloc() - the frame at @gfn, allocated if it is a hole
+ * kvmmem_pmap_lock_page() - the frame at @gfn, locked
  * @inode: a kvmmem regular file
  * @gfn: guest frame number (page offset in the file)
+ * @flags: KVMMEM_PMAP_EOF to refuse @gfn past the end of file;
+ *	KVMMEM_PMAP_WRITE for a private frame (copy-on-write if shared)
  *
- * Does not check @gfn against the file size: callers that may write past
- * EOF (pwrite, fallocate) hold i_rwsem and set the size themselves.
+ * A hole is filled with a new zeroed frame.  The caller may keep the page
+ * locked while a PTE is installed, or unlock it and keep the reference
+ * while copying into it: the scanner does not merge a page with extra
+ * references.
  *
- * Return: the page with a reference the caller must drop, or ERR_PTR
- * (-ENOSPC when the mount is full, -ENOMEM).
+ * Return: the page, locked, with a reference; or ERR_PTR: -EFAULT past
+ * EOF, -ENOSPC when the mount is full, -ENOMEM.
  */
-struct page *kvmmem_pmap_get_or_alloc(struct inode *inode, pgoff_t gfn)
+struct page *kvmmem_pmap_lock_page(struct inode *inode, pgoff_t gfn,
+				   unsigned int flags)
 {
 	struct page *page;
 
 	filemap_invalidate_lock_shared(inode->i_mapping);
-	page = get_or_alloc_locked(inode, gfn);
-	filemap_invalidate_unlock_shared(inode->i_mapping);
-	return page;
-}
-
-/**
- * kvmmem_pmap_fault_page() - the frame to map for a page fault
- * @inode: a kvmmem regular file
- * @gfn: guest frame number of the fault
- *
- * Return: the page, locked and with a reference for the new PTE, or
- * ERR_PTR: -EFAULT past EOF, -ENOSPC, -ENOMEM.
- */
-struct page *kvmmem_pmap_fault_page(struct inode *inode, pgoff_t gfn)
-{
-	struct page *page;
-
-	filemap_invalidate_lock_shared(inode->i_mapping);
-	if (gfn >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE))
+	if ((flags & KVMMEM_PMAP_EOF) &&
+	    gfn >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE))
 		page = ERR_PTR(-EFAULT);
 	else
-		page = get_or_alloc_locked(inode, gfn);
-	if (!IS_ERR(page))
-		lock_page(page);
+		page = lock_locked(inode, gfn, flags);
 	filemap_invalidate_unlock_shared(inode->i_mapping);
 	return page;
 }
 
 /**
- * kvmmem_pmap_get() - the resident frame at @gfn, if any
+ * kvmmem_pmap_mkwrite() - make @page at @gfn writable for a write fault
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number of the fault
+ * @page: the page the faulting PTE maps
+ *
+ * Return: 0 with @page locked when it may be written in place; -EAGAIN
+ * when the PTE is stale or the write went to a new private copy (the PTE
+ * has been zapped; the fault must be retried); -ENOSPC or -ENOMEM when no
+ * copy could be made.
+ */
+int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page)
+{
+	struct page *copy = NULL;
+	void *entry;
+	int err = -EAGAIN;
+
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	if (kvmmem_share_is_zero(xa_load(frames_of(inode), gfn)) &&
+	    kvmmem_share_is_zero_page(page)) {
+		copy = kvmmem_share_break_zero(inode, gfn);
+		goto out;
+	}
+	lock_page(page);
+	entry = xa_load(frames_of(inode), gfn);
+	if (kvmmem_entry_page(entry) != page) {
+		unlock_page(page);
+		goto out;
+	}
+	if (!kvmmem_entry_is_shared(entry)) {
+		err = 0;
+		goto out;
+	}
+	copy = kvmmem_share_break(inode, gfn, page);
+	if (copy == page) {
+		err = 0;
+		goto out;
+	}
+	unlock_page(page);
+out:
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	if (IS_ERR_OR_NULL(copy))
+		return copy ? PTR_ERR(copy) : err;
+	if (copy != page) {
+		unlock_page(copy);
+		put_page(copy);
+		unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+	}
+	return err;
+}
+
+/**
+ * kvmmem_pmap_get() - the frame at @gfn, if any, for reading
  * @inode: a kvmmem regular file
  * @gfn: guest frame number
  *
  * Lock-free: safe to call while copying to or from user memory, which may
  * fault on a kvmmem mapping itself.
  *
- * Return: the page with a reference, or NULL for a hole.
+ * Return: the page (private or shared) with a reference, or NULL.
  */
 struct page *kvmmem_pmap_get(struct inode *inode, pgoff_t gfn)
 {
-	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
 	struct page *page;
+	void *entry;
 
 	rcu_read_lock();
 	do {
-		page = xa_load(frames, gfn);
+		entry = xa_load(frames_of(inode), gfn);
+		page = kvmmem_entry_page(entry);
 		if (!page || !get_page_unless_zero(page))
 			break;
-		if (likely(xa_load(frames, gfn) == page))
+		if (likely(xa_load(frames_of(inode), gfn) == entry))
 			break;
 		put_page(page);
 	} while (1);
@@ -202,19 +300,73 @@ struct page *kvmmem_pmap_get(struct inode *inode, pgoff_t gfn)
 }
 
 /**
- * kvmmem_pmap_owns() - is @page still the frame at @gfn?
+ * kvmmem_pmap_get_private() - the private frame at @gfn, if any
  * @inode: a kvmmem regular file
  * @gfn: guest frame number
- * @page: a page the caller has locked
  *
- * Removal erases entries under the page lock, so the answer holds for as
- * long as the caller keeps @page locked.
- *
- * Return: true if the pmap maps @gfn to @page.
+ * Return: the page with a reference, or NULL for a hole or a shared frame.
  */
-bool kvmmem_pmap_owns(struct inode *inode, pgoff_t gfn, struct page *page)
+struct page *kvmmem_pmap_get_private(struct inode *inode, pgoff_t gfn)
 {
-	return xa_load(&KVMMEM_I(inode)->pmap.frames, gfn) == page;
+	void *entry = xa_load(frames_of(inode), gfn);
+
+	if (!entry || kvmmem_entry_is_shared(entry))
+		return NULL;
+	return kvmmem_pmap_get(inode, gfn);
+}
+
+/**
+ * kvmmem_pmap_entry() - the raw entry at @gfn
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ *
+ * Return: the entry; stable while the caller holds its page's lock.
+ */
+void *kvmmem_pmap_entry(struct inode *inode, pgoff_t gfn)
+{
+	return xa_load(frames_of(inode), gfn);
+}
+
+/**
+ * kvmmem_pmap_replace() - point an existing entry at another frame
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @entry: the new entry
+ *
+ * Caller follows the replacement rule (see DOC) and moves the references.
+ */
+void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry)
+{
+	/* Overwriting a present slot allocates nothing: it cannot fail. */
+	xa_store(frames_of(inode), gfn, entry, GFP_NOWAIT);
+}
+
+/**
+ * kvmmem_pmap_cmpxchg() - replace the entry at @gfn if it is still @old
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @old: the entry expected
+ * @entry: the new entry
+ *
+ * For entries whose page is not locked to change them (the zero frame).
+ *
+ * Return: true if the entry was replaced.
+ */
+bool kvmmem_pmap_cmpxchg(struct inode *inode, pgoff_t gfn, void *old,
+			 void *entry)
+{
+	return xa_cmpxchg(frames_of(inode), gfn, old, entry, GFP_NOWAIT) == old;
+}
+
+/* The entry's page is locked and the entry erased: let it go. */
+static void drop_entry(struct inode *inode, void *entry)
+{
+	struct page *page = kvmmem_entry_page(entry);
+
+	if (!kvmmem_entry_is_shared(entry) || kvmmem_share_drop(inode, page))
+		kvmmem_pmap_frame_freed(inode);
+	/* Mappings hold their own references until they are zapped. */
+	put_page(page);
 }
 
 /**
@@ -227,31 +379,31 @@ bool kvmmem_pmap_owns(struct inode *inode, pgoff_t gfn, struct page *page)
  * PTEs through the MMU notifier) and gives the pages back to the host.
  * The caller holds i_rwsem.
  *
- * Return: the number of frames removed.
+ * Return: the number of entries removed.
  */
 unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 				 pgoff_t end)
 {
-	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
 	struct address_space *mapping = inode->i_mapping;
 	unsigned long removed = 0;
-	struct page *page;
 	pgoff_t gfn;
+	void *entry;
 
 	filemap_invalidate_lock(mapping);
-	xa_for_each_range(frames, gfn, page, first, end - 1) {
+	xa_for_each_range(frames_of(inode), gfn, entry, first, end - 1) {
+		struct page *page = kvmmem_entry_page(entry);
+
 		lock_page(page);
-		xa_erase(frames, gfn);
+		xa_erase(frames_of(inode), gfn);
 		unlock_page(page);
-		/* Mappings hold their own references until the unmap below. */
-		put_page(page);
+		drop_entry(inode, entry);
 		removed++;
 		cond_resched();
 	}
 	if (removed)
 		unmap_mapping_pages(mapping, first, end - first, true);
 	filemap_invalidate_unlock(mapping);
-	release_frames(inode, removed);
+	account_entries(inode, -(long)removed);
 	return removed;
 }
 
@@ -261,16 +413,22 @@ unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
  */
 void kvmmem_pmap_destroy(struct inode *inode)
 {
-	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
+	struct xarray *frames = frames_of(inode);
 	unsigned long freed = 0;
-	struct page *page;
 	pgoff_t gfn;
+	void *entry;
 
-	xa_for_each(frames, gfn, page) {
-		put_page(page);
+	xa_for_each(frames, gfn, entry) {
+		struct page *page = kvmmem_entry_page(entry);
+
+		/* Shared frames are still reachable through other files. */
+		lock_page(page);
+		xa_erase(frames, gfn);
+		unlock_page(page);
+		drop_entry(inode, entry);
 		freed++;
 		cond_resched();
 	}
 	xa_destroy(frames);
-	release_frames(inode, freed);
+	account_entries(inode, -(long)freed);
 }

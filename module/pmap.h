@@ -15,15 +15,51 @@ struct kvmmem_budget {
 /* One file's guest-physical -> machine page table. */
 struct kvmmem_pmap {
 	struct xarray frames;
-	atomic_long_t resident;
+	atomic_long_t resident;	/* entries: private + shared + zero */
+	atomic_long_t sharing;	/* entries mapping a shared frame */
+	atomic_long_t zero;	/* entries mapping the zero frame */
 };
+
+/* A pmap entry is a struct page pointer, tagged when the frame is shared. */
+#define KVMMEM_TAG_SHARED	1
+
+static inline void *kvmmem_entry_private(struct page *page)
+{
+	return page;
+}
+
+static inline void *kvmmem_entry_shared(struct page *page)
+{
+	return xa_tag_pointer(page, KVMMEM_TAG_SHARED);
+}
+
+static inline struct page *kvmmem_entry_page(void *entry)
+{
+	return xa_untag_pointer(entry);
+}
+
+static inline bool kvmmem_entry_is_shared(void *entry)
+{
+	return xa_pointer_tag(entry) == KVMMEM_TAG_SHARED;
+}
+
+/* kvmmem_pmap_lock_page() flags */
+#define KVMMEM_PMAP_EOF		0x1	/* -EFAULT past the end of file */
+#define KVMMEM_PMAP_WRITE	0x2	/* break sharing: a private frame */
 
 void kvmmem_pmap_init(struct kvmmem_pmap *pmap);
 void kvmmem_pmap_destroy(struct inode *inode);
 struct page *kvmmem_pmap_get(struct inode *inode, pgoff_t gfn);
-struct page *kvmmem_pmap_get_or_alloc(struct inode *inode, pgoff_t gfn);
-struct page *kvmmem_pmap_fault_page(struct inode *inode, pgoff_t gfn);
-bool kvmmem_pmap_owns(struct inode *inode, pgoff_t gfn, struct page *page);
+struct page *kvmmem_pmap_get_private(struct inode *inode, pgoff_t gfn);
+struct page *kvmmem_pmap_lock_page(struct inode *inode, pgoff_t gfn,
+				   unsigned int flags);
+int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page);
+void *kvmmem_pmap_entry(struct inode *inode, pgoff_t gfn);
+void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
+bool kvmmem_pmap_cmpxchg(struct inode *inode, pgoff_t gfn, void *old,
+			 void *entry);
+struct page *kvmmem_pmap_alloc_frame(struct inode *inode);
+void kvmmem_pmap_frame_freed(struct inode *inode);
 unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 				 pgoff_t end);
 

@@ -13,6 +13,9 @@
 DEFINE_PER_CPU(unsigned long [KVMMEM_NR_EVENTS], kvmmem_events);
 atomic_long_t kvmmem_pages_allocated = ATOMIC_LONG_INIT(0);
 atomic_long_t kvmmem_nr_files = ATOMIC_LONG_INIT(0);
+atomic_long_t kvmmem_pages_shared = ATOMIC_LONG_INIT(0);
+atomic_long_t kvmmem_sharers = ATOMIC_LONG_INIT(0);
+atomic_long_t kvmmem_zero_pages = ATOMIC_LONG_INIT(0);
 
 /**
  * kvmmem_stats_event_sum() - total of one event counter over all CPUs

@@ -11,14 +11,26 @@ enum kvmmem_event {
 	KVMMEM_EV_FREED_BY_PUNCH,
 	KVMMEM_EV_FREED_BY_TRUNCATE,
 	KVMMEM_EV_ALLOC_FAILURES,
+	KVMMEM_EV_PAGES_SCANNED,
+	KVMMEM_EV_PAGES_VOLATILE,
+	KVMMEM_EV_HASH_FALSE_MATCHES,
+	KVMMEM_EV_COW_BREAKS,
+	KVMMEM_EV_FULL_SCANS,
 	KVMMEM_NR_EVENTS
 };
 
 DECLARE_PER_CPU(unsigned long [KVMMEM_NR_EVENTS], kvmmem_events);
 
-/* Gauges: machine pages held in all pmaps, and live regular files. */
+/*
+ * Gauges: machine pages held by all files (the zero frame not counted),
+ * live regular files, shared frames (the zero frame not counted), guest
+ * pages mapping them, and guest pages mapping the zero frame.
+ */
 extern atomic_long_t kvmmem_pages_allocated;
 extern atomic_long_t kvmmem_nr_files;
+extern atomic_long_t kvmmem_pages_shared;
+extern atomic_long_t kvmmem_sharers;
+extern atomic_long_t kvmmem_zero_pages;
 
 static inline void kvmmem_count(enum kvmmem_event event, unsigned long n)
 {

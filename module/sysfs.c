@@ -2,9 +2,11 @@
 /*
  * DOC: sysfs - /sys/kernel/mm/kvmmem
  *
- * Global counters sit at the top, named like KSM's where the meaning is the
- * same.  backends/<ino>/ has one directory per regular file of every mount,
- * with its size, resident frames and path inside the mount.
+ * Global knobs and counters sit at the top, named like KSM's where the
+ * meaning is the same.  backends/<ino>/ has one directory per regular file
+ * of every mount: its size, resident frames, sharing counts, domain and
+ * path inside the mount.  Bad writes get -EINVAL and a ratelimited log
+ * line naming the knob and the accepted range.
  *
  * A file's directory is removed in evict_inode, before the inode is freed;
  * kobject_del() waits for readers already inside a show method, so a show
@@ -14,10 +16,14 @@
 #include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "compat.h"
+#include "frametab.h"
 #include "fs.h"
+#include "scan.h"
+#include "share.h"
 #include "stats.h"
 #include "sysfs.h"
 
@@ -29,22 +35,33 @@ struct kvmmem_file_kobj {
 static struct kobject *kvmmem_kobj;
 static struct kobject *backends_kobj;
 
-static ssize_t pages_allocated_show(struct kobject *kobj,
-				    struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&kvmmem_pages_allocated));
-}
+/* A read-only gauge: an atomic_long_t. */
+struct gauge_attribute {
+	struct kobj_attribute attr;
+	atomic_long_t *value;
+};
 
-static struct kobj_attribute pages_allocated_attr = __ATTR_RO(pages_allocated);
-
-static ssize_t files_show(struct kobject *kobj, struct kobj_attribute *attr,
+static ssize_t gauge_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&kvmmem_nr_files));
+	struct gauge_attribute *ga = container_of(attr, struct gauge_attribute,
+						  attr);
+
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(ga->value));
 }
 
-static struct kobj_attribute files_attr = __ATTR_RO(files);
+#define GAUGE_ATTR(_name, _value)					\
+	static struct gauge_attribute _name##_attr = {			\
+		.attr = __ATTR(_name, 0444, gauge_show, NULL),		\
+		.value = &(_value),					\
+	}
 
+GAUGE_ATTR(pages_allocated, kvmmem_pages_allocated);
+GAUGE_ATTR(files, kvmmem_nr_files);
+GAUGE_ATTR(pages_shared, kvmmem_pages_shared);
+GAUGE_ATTR(zero_pages, kvmmem_zero_pages);
+
+/* A read-only event counter, summed over CPUs. */
 struct event_attribute {
 	struct kobj_attribute attr;
 	enum kvmmem_event event;
@@ -69,14 +86,176 @@ EVENT_ATTR(faults, KVMMEM_EV_FAULTS);
 EVENT_ATTR(pages_freed_by_punch, KVMMEM_EV_FREED_BY_PUNCH);
 EVENT_ATTR(pages_freed_by_truncate, KVMMEM_EV_FREED_BY_TRUNCATE);
 EVENT_ATTR(alloc_failures, KVMMEM_EV_ALLOC_FAILURES);
+EVENT_ATTR(pages_scanned, KVMMEM_EV_PAGES_SCANNED);
+EVENT_ATTR(pages_volatile, KVMMEM_EV_PAGES_VOLATILE);
+EVENT_ATTR(hash_false_matches, KVMMEM_EV_HASH_FALSE_MATCHES);
+EVENT_ATTR(cow_breaks, KVMMEM_EV_COW_BREAKS);
+EVENT_ATTR(full_scans, KVMMEM_EV_FULL_SCANS);
+
+/* A writable unsigned knob with a range. */
+struct knob_attribute {
+	struct kobj_attribute attr;
+	unsigned int *value;
+	unsigned int min, max;
+};
+
+static ssize_t knob_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct knob_attribute *ka = container_of(attr, struct knob_attribute,
+						 attr);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*ka->value));
+}
+
+static int parse_uint(const struct attribute *attr, const char *buf,
+		      unsigned int min, unsigned int max, unsigned int *value)
+{
+	if (!kstrtouint(buf, 10, value) && *value >= min && *value <= max)
+		return 0;
+	pr_warn_ratelimited("kvmmem: %s: \"%.*s\" is not a number in %u..%u\n",
+			    attr->name, (int)strcspn(buf, "\n"), buf, min, max);
+	return -EINVAL;
+}
+
+static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct knob_attribute *ka = container_of(attr, struct knob_attribute,
+						 attr);
+	unsigned int value;
+	int err = parse_uint(&attr->attr, buf, ka->min, ka->max, &value);
+
+	if (err)
+		return err;
+	WRITE_ONCE(*ka->value, value);
+	kvmmem_scan_wake();
+	return count;
+}
+
+#define KNOB_ATTR(_name, _value, _min, _max)				\
+	static struct knob_attribute _name##_attr = {			\
+		.attr = __ATTR(_name, 0644, knob_show, knob_store),	\
+		.value = &(_value),					\
+		.min = _min,						\
+		.max = _max,						\
+	}
+
+KNOB_ATTR(pages_to_scan, kvmmem_pages_to_scan, 1, 1000000);
+KNOB_ATTR(pages_to_scan_per_file, kvmmem_pages_to_scan_per_file, 0, 1000000);
+KNOB_ATTR(sleep_millisecs, kvmmem_sleep_millisecs, 0, 600000);
+KNOB_ATTR(max_page_sharing, kvmmem_max_page_sharing, 2, 1U << 20);
+
+static ssize_t run_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kvmmem_scan_run());
+}
+
+static ssize_t run_store(struct kobject *kobj, struct kobj_attribute *attr,
+			 const char *buf, size_t count)
+{
+	unsigned int run;
+	int err = parse_uint(&attr->attr, buf, KVMMEM_RUN_STOP,
+			     KVMMEM_RUN_UNMERGE, &run);
+
+	if (!err)
+		err = kvmmem_scan_set_run(run);
+	return err ?: count;
+}
+
+static struct kobj_attribute run_attr = __ATTR_RW(run);
+
+static const char *const domain_modes[] = { "all", "per_vm" };
+
+static ssize_t default_domain_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", domain_modes[READ_ONCE(kvmmem_domain_per_vm)]);
+}
+
+static ssize_t default_domain_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	int mode = sysfs_match_string(domain_modes, buf);
+
+	if (mode < 0) {
+		pr_warn_ratelimited("kvmmem: default_domain: \"%.*s\" is neither \"all\" nor \"per_vm\"\n",
+				    (int)strcspn(buf, "\n"), buf);
+		return -EINVAL;
+	}
+	WRITE_ONCE(kvmmem_domain_per_vm, mode);
+	return count;
+}
+
+static struct kobj_attribute default_domain_attr = __ATTR_RW(default_domain);
+
+static long pages_sharing(void)
+{
+	return atomic_long_read(&kvmmem_sharers) -
+	       atomic_long_read(&kvmmem_pages_shared);
+}
+
+static ssize_t pages_sharing_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", pages_sharing());
+}
+
+static struct kobj_attribute pages_sharing_attr = __ATTR_RO(pages_sharing);
+
+static ssize_t pages_unshared_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", kvmmem_frametab_hints());
+}
+
+static struct kobj_attribute pages_unshared_attr = __ATTR_RO(pages_unshared);
+
+static ssize_t metadata_bytes_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", kvmmem_share_metadata_bytes());
+}
+
+static struct kobj_attribute metadata_bytes_attr = __ATTR_RO(metadata_bytes);
+
+static ssize_t general_profit_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	long saved = pages_sharing() + atomic_long_read(&kvmmem_zero_pages);
+
+	return sysfs_emit(buf, "%ld\n", saved * (long)PAGE_SIZE -
+			  (long)kvmmem_share_metadata_bytes());
+}
+
+static struct kobj_attribute general_profit_attr = __ATTR_RO(general_profit);
 
 static struct attribute *kvmmem_attrs[] = {
-	&pages_allocated_attr.attr,
-	&files_attr.attr,
+	&pages_allocated_attr.attr.attr,
+	&files_attr.attr.attr,
 	&faults_attr.attr.attr,
 	&pages_freed_by_punch_attr.attr.attr,
 	&pages_freed_by_truncate_attr.attr.attr,
 	&alloc_failures_attr.attr.attr,
+	&run_attr.attr,
+	&pages_to_scan_attr.attr.attr,
+	&pages_to_scan_per_file_attr.attr.attr,
+	&sleep_millisecs_attr.attr.attr,
+	&max_page_sharing_attr.attr.attr,
+	&default_domain_attr.attr,
+	&pages_shared_attr.attr.attr,
+	&pages_sharing_attr.attr,
+	&pages_unshared_attr.attr,
+	&pages_volatile_attr.attr.attr,
+	&pages_scanned_attr.attr.attr,
+	&full_scans_attr.attr.attr,
+	&zero_pages_attr.attr.attr,
+	&cow_breaks_attr.attr.attr,
+	&hash_false_matches_attr.attr.attr,
+	&metadata_bytes_attr.attr,
+	&general_profit_attr.attr,
 	NULL,
 };
 
@@ -108,6 +287,36 @@ static ssize_t resident_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute resident_attr = __ATTR_RO(resident);
 
+static ssize_t sharing_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct inode *inode = attr_inode(kobj);
+
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&KVMMEM_I(inode)->pmap.sharing));
+}
+
+static struct kobj_attribute sharing_attr = __ATTR_RO(sharing);
+
+static ssize_t zero_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct inode *inode = attr_inode(kobj);
+
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&KVMMEM_I(inode)->pmap.zero));
+}
+
+static struct kobj_attribute zero_attr = __ATTR_RO(zero);
+
+static ssize_t domain_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(KVMMEM_I(attr_inode(kobj))->domain));
+}
+
+static struct kobj_attribute domain_attr = __ATTR_RO(domain);
+
 static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
@@ -134,6 +343,9 @@ static struct kobj_attribute path_attr = __ATTR_RO(path);
 static struct attribute *file_attrs[] = {
 	&size_attr.attr,
 	&resident_attr.attr,
+	&sharing_attr.attr,
+	&zero_attr.attr,
+	&domain_attr.attr,
 	&path_attr.attr,
 	NULL,
 };

@@ -3,16 +3,45 @@
  * kvmmem: guest RAM for KVM from a filesystem of its own.
  *
  * This header is the user-visible ABI: the filesystem magic that statfs(2)
- * reports for a kvmmem mount.  Later interfaces (per-VM ioctls) are added
- * here with versioned, size-checked structures.
+ * reports for a kvmmem mount, and the ioctls on a kvmmem file.  Every
+ * ioctl structure starts with a __u32 size that the caller sets to the
+ * sizeof() it was compiled with: the kernel accepts older (smaller)
+ * structures and newer ones whose extra fields are zero (E2BIG if not).
  */
 #ifndef _UAPI_LINUX_KVMMEM_H
 #define _UAPI_LINUX_KVMMEM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
 
 /* statfs(2) f_type of a kvmmem mount ("KVMM") */
 #define KVMMEM_SUPER_MAGIC	0x4b564d4d
 
 /* The filesystem type name for mount(2) */
 #define KVMMEM_FS_NAME		"kvmmem"
+
+/*
+ * Sharing domain of a file: its pages are shared only with pages of files
+ * in the same domain (and the same mount).  Domain 0 is the default "all
+ * VMs" domain; with /sys/kernel/mm/kvmmem/default_domain set to "per_vm",
+ * new files get a private domain above KVMMEM_DOMAIN_MAX.  Callers may set
+ * 0..KVMMEM_DOMAIN_MAX, for example one domain for all files of one VM.
+ */
+struct kvmmem_domain {
+	__u32 size;		/* sizeof(struct kvmmem_domain) */
+	__u32 domain;
+};
+
+#define KVMMEM_DOMAIN_MAX	0x7fffffffU
+
+#define KVMMEM_IOC_MAGIC	0xBB
+/* Read the file's domain. */
+#define KVMMEM_IOC_GET_DOMAIN	_IOWR(KVMMEM_IOC_MAGIC, 0x01, struct kvmmem_domain)
+/*
+ * Move the file to another domain (the file must be open for writing).
+ * Its pages shared with other files are copied first, so nothing stays
+ * shared across domains; fails with ENOSPC if the mount has no room.
+ */
+#define KVMMEM_IOC_SET_DOMAIN	_IOW(KVMMEM_IOC_MAGIC, 0x02, struct kvmmem_domain)
 
 #endif /* _UAPI_LINUX_KVMMEM_H */

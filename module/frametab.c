@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: frametab - the global content hash table of page sharing
+ *
+ * The paper's hash table (section 4.2): one table for all VMs, keyed by a
+ * 64-bit hash of page contents.  A slot is 16 bytes, {hash, ref}, where
+ * ref is either a shared frame (struct kvmmem_sframe, shared by several
+ * guest pages, read-only, copy-on-write) or a hint (file id, gfn) for a
+ * page that was scanned and matched nothing yet.  Hints are not trusted:
+ * whoever matches one re-hashes the hinted page first.
+ *
+ * Open addressing with linear probing keeps a slot at 16 bytes (no chain
+ * pointers).  Deletion shifts the following run back, so lookups never
+ * see tombstones.  The table doubles when three quarters full.  Hints are
+ * dropped wholesale after each full scan (the way KSM rebuilds its
+ * unstable tree), which is what bounds them: a page that changes between
+ * scans would otherwise leave a stale hint per scan.
+ *
+ * Locking: one mutex for the whole table.  It is the innermost sleeping
+ * lock of the module: taken under page locks, never held while taking
+ * one.  Callers hold it across lookups and updates (kvmmem_frametab_lock).
+ */
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "frametab.h"
+
+#define MIN_SLOTS	1024UL
+
+static DEFINE_MUTEX(frametab_mutex);
+static struct kvmmem_slot *slots;
+static unsigned long nr_slots;	/* a power of two, or 0 before first use */
+static unsigned long nr_used;
+static unsigned long nr_hints;
+
+/**
+ * kvmmem_frametab_lock() - take the table's mutex
+ */
+void kvmmem_frametab_lock(void)
+{
+	mutex_lock(&frametab_mutex);
+}
+
+/**
+ * kvmmem_frametab_unlock() - release the table's mutex
+ */
+void kvmmem_frametab_unlock(void)
+{
+	mutex_unlock(&frametab_mutex);
+}
+
+static unsigned long home(u64 hash)
+{
+	return hash & (nr_slots - 1);
+}
+
+static struct kvmmem_slot *slot_after(struct kvmmem_slot *slot)
+{
+	return slot + 1 == slots + nr_slots ? slots : slot + 1;
+}
+
+/**
+ * kvmmem_frametab_next() - the next slot holding @hash
+ * @hash: content hash
+ * @prev: the slot returned last time, or NULL to start
+ *
+ * Caller holds the table lock; slots stay valid until it is released or
+ * the table is changed.
+ *
+ * Return: a slot with this hash, or NULL when there are no more.
+ */
+struct kvmmem_slot *kvmmem_frametab_next(u64 hash, struct kvmmem_slot *prev)
+{
+	struct kvmmem_slot *slot;
+
+	lockdep_assert_held(&frametab_mutex);
+	if (!nr_slots)
+		return NULL;
+	slot = prev ? slot_after(prev) : &slots[home(hash)];
+	for (; slot->ref; slot = slot_after(slot))
+		if (slot->hash == hash)
+			return slot;
+	return NULL;
+}
+
+/**
+ * kvmmem_frametab_find() - the slot holding exactly {@hash, @ref}
+ * @hash: content hash
+ * @ref: shared frame pointer or hint
+ *
+ * Return: the slot, or NULL.
+ */
+struct kvmmem_slot *kvmmem_frametab_find(u64 hash, unsigned long ref)
+{
+	struct kvmmem_slot *slot = NULL;
+
+	while ((slot = kvmmem_frametab_next(hash, slot)))
+		if (slot->ref == ref)
+			return slot;
+	return NULL;
+}
+
+static void place(struct kvmmem_slot *table, unsigned long size, u64 hash,
+		  unsigned long ref)
+{
+	unsigned long i = hash & (size - 1);
+
+	while (table[i].ref)
+		i = (i + 1) & (size - 1);
+	table[i].hash = hash;
+	table[i].ref = ref;
+}
+
+/* Rehash into a table of @size slots, keeping hints only if asked. */
+static int rebuild(unsigned long size, bool keep_hints)
+{
+	struct kvmmem_slot *table;
+	unsigned long i, used = 0;
+
+	table = kvcalloc(size, sizeof(*table), GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < nr_slots; i++) {
+		if (!slots[i].ref ||
+		    (!keep_hints && kvmmem_ref_is_hint(slots[i].ref)))
+			continue;
+		place(table, size, slots[i].hash, slots[i].ref);
+		used++;
+	}
+	kvfree(slots);
+	slots = table;
+	nr_slots = size;
+	nr_used = used;
+	if (!keep_hints)
+		nr_hints = 0;
+	return 0;
+}
+
+/**
+ * kvmmem_frametab_insert() - add a shared frame or a hint
+ * @hash: content hash
+ * @ref: shared frame pointer or hint
+ *
+ * Return: 0, or -ENOMEM if the table could not grow.
+ */
+int kvmmem_frametab_insert(u64 hash, unsigned long ref)
+{
+	lockdep_assert_held(&frametab_mutex);
+	if ((nr_used + 1) * 4 > nr_slots * 3) {
+		int err = rebuild(max(MIN_SLOTS, nr_slots * 2), true);
+
+		if (err)
+			return err;
+	}
+	place(slots, nr_slots, hash, ref);
+	nr_used++;
+	if (kvmmem_ref_is_hint(ref))
+		nr_hints++;
+	return 0;
+}
+
+/**
+ * kvmmem_frametab_set() - change what a slot refers to, keeping its hash
+ * @slot: a slot found by a lookup
+ * @ref: the new shared frame pointer or hint
+ */
+void kvmmem_frametab_set(struct kvmmem_slot *slot, unsigned long ref)
+{
+	lockdep_assert_held(&frametab_mutex);
+	nr_hints += kvmmem_ref_is_hint(ref);
+	nr_hints -= kvmmem_ref_is_hint(slot->ref);
+	slot->ref = ref;
+}
+
+/* Should the entry at @j move into the hole at @i?  Only if its home
+ * position does not lie cyclically in (i, j].
+ */
+static bool fills_hole(unsigned long i, unsigned long j, unsigned long k)
+{
+	if (i <= j)
+		return k <= i || k > j;
+	return k <= i && k > j;
+}
+
+/**
+ * kvmmem_frametab_delete() - remove a slot found by a lookup
+ * @slot: the slot; other slot pointers are invalid afterwards
+ */
+void kvmmem_frametab_delete(struct kvmmem_slot *slot)
+{
+	unsigned long i = slot - slots, j = i, mask = nr_slots - 1;
+
+	lockdep_assert_held(&frametab_mutex);
+	if (kvmmem_ref_is_hint(slot->ref))
+		nr_hints--;
+	nr_used--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!slots[j].ref)
+			break;
+		if (fills_hole(i, j, home(slots[j].hash))) {
+			slots[i] = slots[j];
+			i = j;
+		}
+	}
+	slots[i].ref = 0;
+	slots[i].hash = 0;
+}
+
+/**
+ * kvmmem_frametab_drop_hints() - forget every hint, keep shared frames
+ *
+ * Called after a full scan.  The table is rebuilt at a size that fits
+ * what is left, so it also shrinks after a burst of hints.
+ */
+void kvmmem_frametab_drop_hints(void)
+{
+	unsigned long frames;
+
+	kvmmem_frametab_lock();
+	frames = nr_used - nr_hints;
+	if (nr_slots && rebuild(max(MIN_SLOTS,
+				    roundup_pow_of_two(frames * 2 + 1)), false))
+		pr_warn_ratelimited("kvmmem: no memory to drop hints; kept them\n");
+	kvmmem_frametab_unlock();
+}
+
+/**
+ * kvmmem_frametab_hints() - hints in the table (pages_unshared)
+ *
+ * Return: the number of hint slots.
+ */
+unsigned long kvmmem_frametab_hints(void)
+{
+	return READ_ONCE(nr_hints);
+}
+
+/**
+ * kvmmem_frametab_bytes() - memory used by the table
+ *
+ * Return: bytes allocated for slots.
+ */
+size_t kvmmem_frametab_bytes(void)
+{
+	return READ_ONCE(nr_slots) * sizeof(struct kvmmem_slot);
+}
+
+/**
+ * kvmmem_frametab_exit() - free the table; it must hold no shared frame
+ */
+void kvmmem_frametab_exit(void)
+{
+	WARN_ON(nr_used != nr_hints);
+	kvfree(slots);
+	slots = NULL;
+	nr_slots = 0;
+	nr_used = 0;
+	nr_hints = 0;
+}

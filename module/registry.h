@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVMMEM_REGISTRY_H
+#define KVMMEM_REGISTRY_H
+
+#include <linux/fs.h>
+
+int kvmmem_registry_add(struct inode *inode);
+void kvmmem_registry_del(struct inode *inode);
+struct inode *kvmmem_registry_get(u32 id);
+struct inode *kvmmem_registry_next(u32 *id);
+unsigned long kvmmem_registry_count(void);
+
+#endif /* KVMMEM_REGISTRY_H */

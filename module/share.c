@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: share - content-based page sharing with copy-on-write
+ *
+ * The paper's section 4.  The scanner hands us one private guest page at
+ * a time.  We hash it (xxh64, seeded with the file's sharing domain) and
+ * look the hash up in the content table (frametab.c):
+ *
+ *  - a shared frame with that hash: compare the full contents and, if
+ *    equal, point the guest page at the frame and free the page;
+ *  - a hint (another guest page that hashed the same when scanned):
+ *    re-hash the hinted page, which may have changed since; if it still
+ *    matches and the full contents are equal, the hinted page becomes a
+ *    shared frame for both;
+ *  - nothing: leave a hint.
+ * All-zero pages skip the table and map the one zero frame.  A merge never
+ * trusts the hash alone.
+ *
+ * Shared frames are read-only.  The first write to one (a write fault,
+ * page_mkwrite on a read-only PTE, pwrite) breaks the sharing: the writer
+ * gets a private copy, unless it is the frame's last sharer, which simply
+ * takes the frame back.
+ *
+ * Race-freedom of a merge: the page is locked (faults and writers wait on
+ * that lock), re-checked to be the file's private frame, and unmapped,
+ * which zaps the QEMU PTEs and, through the MMU notifier, KVM's nested
+ * PTEs; only then are the contents compared and the entry switched.  A
+ * page with references beyond its entry's and ours (a DMA pin, KVM or
+ * another task holding it, a pwrite copying into it) is left alone.
+ *
+ * A shared frame's bookkeeping, struct kvmmem_sframe, hangs off
+ * page->private; the frame's page lock protects it.  Frames are shared
+ * only within one mount (one memory budget) and one sharing domain.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xxhash.h>
+
+#include "frametab.h"
+#include "fs.h"
+#include "pmap.h"
+#include "registry.h"
+#include "share.h"
+#include "stats.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+/* A shared frame: 32 bytes per frame, not per guest page. */
+struct kvmmem_sframe {
+	struct page *page;
+	u64 hash;
+	struct kvmmem_budget *budget;
+	u32 domain;
+	u32 sharers;
+};
+
+unsigned int kvmmem_max_page_sharing = 256;
+bool kvmmem_domain_per_vm;
+
+static struct kmem_cache *sframe_cache;
+static struct page *zero_frame;
+
+static struct kvmmem_sframe *sframe_of(struct page *frame)
+{
+	return (struct kvmmem_sframe *)page_private(frame);
+}
+
+/**
+ * kvmmem_share_is_zero_page() - is @page the shared zero frame?
+ * @page: a page
+ *
+ * Return: true for the zero frame.
+ */
+bool kvmmem_share_is_zero_page(struct page *page)
+{
+	return page == zero_frame;
+}
+
+/**
+ * kvmmem_share_is_zero() - does a pmap entry map the zero frame?
+ * @entry: a pmap entry
+ *
+ * Return: true if it does.
+ */
+bool kvmmem_share_is_zero(void *entry)
+{
+	return entry == kvmmem_entry_shared(zero_frame);
+}
+
+static u64 page_hash(struct page *page, u32 domain)
+{
+	void *addr = kmap_local_page(page);
+	u64 hash = xxh64(addr, PAGE_SIZE, domain);
+
+	kunmap_local(addr);
+	return hash;
+}
+
+static bool page_is_zero(struct page *page)
+{
+	void *addr = kmap_local_page(page);
+	bool zero = !memchr_inv(addr, 0, PAGE_SIZE);
+
+	kunmap_local(addr);
+	return zero;
+}
+
+static bool same_contents(struct page *a, struct page *b)
+{
+	void *pa = kmap_local_page(a), *pb = kmap_local_page(b);
+	bool same = !memcmp(pa, pb, PAGE_SIZE);
+
+	kunmap_local(pb);
+	kunmap_local(pa);
+	return same;
+}
+
+/* The entry's reference and the scanner's: nobody else is using it. */
+static bool page_quiet(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	return page_count(page) == 2 && !folio_mapped(folio) &&
+	       !folio_maybe_dma_pinned(folio);
+}
+
+/*
+ * Lock @page, check it is still @inode's private frame at @gfn and take it
+ * out of every page table, QEMU's and KVM's.  On success the page stays
+ * locked and nobody can touch it until it is unlocked.
+ */
+static enum kvmmem_scan_result isolate(struct inode *inode, pgoff_t gfn,
+				       struct page *page)
+{
+	lock_page(page);
+	if (kvmmem_pmap_entry(inode, gfn) != kvmmem_entry_private(page)) {
+		unlock_page(page);
+		return KVMMEM_SCAN_VOLATILE;
+	}
+	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+	if (!page_quiet(page)) {
+		unlock_page(page);
+		return KVMMEM_SCAN_BUSY;
+	}
+	return KVMMEM_SCAN_MERGED;
+}
+
+/* A merged private page leaves its file: free it. */
+static void release_merged(struct inode *inode, struct page *page)
+{
+	unlock_page(page);
+	put_page(page);		/* the entry's reference */
+	kvmmem_pmap_frame_freed(inode);
+}
+
+/* Why did equal hashes not give equal pages? */
+static enum kvmmem_scan_result mismatch(struct page *page, u64 hash, u32 domain)
+{
+	if (page_hash(page, domain) != hash)
+		return KVMMEM_SCAN_VOLATILE;
+	kvmmem_count(KVMMEM_EV_HASH_FALSE_MATCHES, 1);
+	return KVMMEM_SCAN_UNSHARED;
+}
+
+static enum kvmmem_scan_result merge_zero(struct inode *inode, pgoff_t gfn,
+					  struct page *page)
+{
+	enum kvmmem_scan_result res = isolate(inode, gfn, page);
+
+	if (res != KVMMEM_SCAN_MERGED)
+		return res;
+	if (!page_is_zero(page)) {
+		unlock_page(page);
+		return KVMMEM_SCAN_VOLATILE;
+	}
+	get_page(zero_frame);
+	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_shared(zero_frame));
+	atomic_long_inc(&KVMMEM_I(inode)->pmap.zero);
+	atomic_long_inc(&kvmmem_zero_pages);
+	trace_kvmmem_merge(inode->i_ino, gfn, page_to_pfn(zero_frame), true);
+	release_merged(inode, page);
+	return KVMMEM_SCAN_MERGED;
+}
+
+static void sharer_added(struct inode *inode, struct kvmmem_sframe *sf)
+{
+	sf->sharers++;
+	atomic_long_inc(&kvmmem_sharers);
+	atomic_long_inc(&KVMMEM_I(inode)->pmap.sharing);
+}
+
+static void sharer_removed(struct inode *inode, struct kvmmem_sframe *sf)
+{
+	sf->sharers--;
+	atomic_long_dec(&kvmmem_sharers);
+	atomic_long_dec(&KVMMEM_I(inode)->pmap.sharing);
+}
+
+/* Merge @page (private at @inode:@gfn) into the shared @frame. */
+static enum kvmmem_scan_result merge_into(struct inode *inode, pgoff_t gfn,
+					  struct page *page, struct page *frame,
+					  u64 hash)
+{
+	enum kvmmem_scan_result res = isolate(inode, gfn, page);
+	struct kvmmem_sframe *sf;
+
+	if (res != KVMMEM_SCAN_MERGED)
+		return res;
+	lock_page(frame);
+	sf = sframe_of(frame);
+	if (!sf || sf->sharers >= kvmmem_max_page_sharing) {
+		res = KVMMEM_SCAN_BUSY;
+	} else if (!same_contents(page, frame)) {
+		res = mismatch(page, hash, KVMMEM_I(inode)->domain);
+	} else {
+		get_page(frame);
+		kvmmem_pmap_replace(inode, gfn, kvmmem_entry_shared(frame));
+		sharer_added(inode, sf);
+		trace_kvmmem_merge(inode->i_ino, gfn, page_to_pfn(frame), false);
+	}
+	unlock_page(frame);
+	if (res == KVMMEM_SCAN_MERGED)
+		release_merged(inode, page);
+	else
+		unlock_page(page);
+	return res;
+}
+
+/* Point the hint slot {hash, old} at @ref instead, or add @ref. */
+static void rehint(u64 hash, unsigned long old, unsigned long ref)
+{
+	struct kvmmem_slot *slot;
+
+	kvmmem_frametab_lock();
+	slot = kvmmem_frametab_find(hash, old);
+	if (slot)
+		kvmmem_frametab_set(slot, ref);
+	else
+		kvmmem_frametab_insert(hash, ref);
+	kvmmem_frametab_unlock();
+}
+
+/* Make the locked, isolated @frame a shared frame for two guest pages. */
+static int publish(struct inode *inode, struct page *frame, u64 hash,
+		   unsigned long hint)
+{
+	struct kvmmem_sframe *sf = kmem_cache_alloc(sframe_cache, GFP_KERNEL);
+
+	if (!sf)
+		return -ENOMEM;
+	sf->page = frame;
+	sf->hash = hash;
+	sf->budget = &KVMMEM_SB(inode->i_sb)->budget;
+	sf->domain = KVMMEM_I(inode)->domain;
+	sf->sharers = 0;
+	set_page_private(frame, (unsigned long)sf);
+	atomic_long_inc(&kvmmem_pages_shared);
+	/* If the table cannot grow, the frame works but is not findable. */
+	rehint(hash, hint, (unsigned long)sf);
+	return 0;
+}
+
+/* @page and the hinted @hpage (@hinode:@hgfn) hash the same: share them. */
+static enum kvmmem_scan_result merge_pair(struct inode *inode, pgoff_t gfn,
+					  struct page *page,
+					  struct inode *hinode, pgoff_t hgfn,
+					  struct page *hpage, u64 hash)
+{
+	u32 domain = KVMMEM_I(inode)->domain;
+	unsigned long hint = kvmmem_hint(KVMMEM_I(hinode)->id, hgfn);
+	enum kvmmem_scan_result res = isolate(hinode, hgfn, hpage);
+
+	if (res != KVMMEM_SCAN_MERGED)
+		return res;
+	if (page_hash(hpage, domain) != hash) {
+		/* the hinted page changed since: the hint is ours now */
+		unlock_page(hpage);
+		rehint(hash, hint, kvmmem_hint(KVMMEM_I(inode)->id, gfn));
+		return KVMMEM_SCAN_UNSHARED;
+	}
+	res = isolate(inode, gfn, page);
+	if (res == KVMMEM_SCAN_MERGED && !same_contents(page, hpage)) {
+		unlock_page(page);
+		res = mismatch(page, hash, domain);
+	}
+	if (res == KVMMEM_SCAN_MERGED && publish(inode, hpage, hash, hint)) {
+		unlock_page(page);
+		res = KVMMEM_SCAN_BUSY;
+	}
+	if (res == KVMMEM_SCAN_MERGED) {
+		get_page(hpage);
+		kvmmem_pmap_replace(hinode, hgfn, kvmmem_entry_shared(hpage));
+		kvmmem_pmap_replace(inode, gfn, kvmmem_entry_shared(hpage));
+		sharer_added(hinode, sframe_of(hpage));
+		sharer_added(inode, sframe_of(hpage));
+		trace_kvmmem_merge(inode->i_ino, gfn, page_to_pfn(hpage), false);
+		release_merged(inode, page);
+	}
+	unlock_page(hpage);
+	return res;
+}
+
+/* Follow a hint: the hinted page must be alive, comparable and quiet. */
+static enum kvmmem_scan_result merge_hint(struct inode *inode, pgoff_t gfn,
+					  struct page *page, u64 hash,
+					  unsigned long hint)
+{
+	unsigned long mine = kvmmem_hint(KVMMEM_I(inode)->id, gfn);
+	enum kvmmem_scan_result res = KVMMEM_SCAN_UNSHARED;
+	struct inode *hinode = kvmmem_registry_get(kvmmem_hint_file(hint));
+	pgoff_t hgfn = kvmmem_hint_gfn(hint);
+	struct page *hpage = NULL;
+
+	if (hinode && hinode->i_sb == inode->i_sb &&
+	    KVMMEM_I(hinode)->domain == KVMMEM_I(inode)->domain)
+		hpage = kvmmem_pmap_get_private(hinode, hgfn);
+	if (!hpage) {
+		rehint(hash, hint, mine);
+	} else {
+		if (hinode != inode)
+			filemap_invalidate_lock_shared(hinode->i_mapping);
+		res = merge_pair(inode, gfn, page, hinode, hgfn, hpage, hash);
+		if (hinode != inode)
+			filemap_invalidate_unlock_shared(hinode->i_mapping);
+		put_page(hpage);
+	}
+	if (hinode)
+		iput(hinode);
+	return res;
+}
+
+/*
+ * Look @hash up.  Returns a referenced shared frame to merge into, or sets
+ * *@hint to a hint to follow, or leaves a hint for this page.
+ */
+static struct page *lookup(struct inode *inode, pgoff_t gfn, u64 hash,
+			   unsigned long *hint)
+{
+	unsigned long mine = kvmmem_hint(KVMMEM_I(inode)->id, gfn);
+	struct kvmmem_budget *budget = &KVMMEM_SB(inode->i_sb)->budget;
+	u32 domain = KVMMEM_I(inode)->domain;
+	struct kvmmem_slot *slot = NULL;
+	bool hinted = false;
+
+	*hint = 0;
+	kvmmem_frametab_lock();
+	while ((slot = kvmmem_frametab_next(hash, slot))) {
+		struct kvmmem_sframe *sf = (void *)slot->ref;
+
+		if (slot->ref == mine) {
+			hinted = true;
+		} else if (kvmmem_ref_is_hint(slot->ref)) {
+			*hint = *hint ?: slot->ref;
+		} else if (sf->domain == domain && sf->budget == budget &&
+			   sf->sharers < kvmmem_max_page_sharing) {
+			get_page(sf->page);
+			kvmmem_frametab_unlock();
+			return sf->page;
+		}
+	}
+	if (!*hint && !hinted)
+		kvmmem_frametab_insert(hash, mine);
+	kvmmem_frametab_unlock();
+	return NULL;
+}
+
+/**
+ * kvmmem_share_scan_page() - try to share the guest page at @inode:@gfn
+ * @inode: a kvmmem regular file, referenced by the caller
+ * @gfn: guest frame number
+ *
+ * Return: what happened (enum kvmmem_scan_result).
+ */
+enum kvmmem_scan_result kvmmem_share_scan_page(struct inode *inode,
+					       pgoff_t gfn)
+{
+	struct page *page = kvmmem_pmap_get_private(inode, gfn), *frame;
+	enum kvmmem_scan_result res = KVMMEM_SCAN_UNSHARED;
+	unsigned long hint;
+	u64 hash = 0;
+	bool zero;
+
+	if (!page)
+		return KVMMEM_SCAN_SKIPPED;
+	kvmmem_count(KVMMEM_EV_PAGES_SCANNED, 1);
+	zero = page_is_zero(page);
+	if (!zero)
+		hash = page_hash(page, KVMMEM_I(inode)->domain);
+
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	if (zero) {
+		res = merge_zero(inode, gfn, page);
+	} else {
+		frame = lookup(inode, gfn, hash, &hint);
+		if (frame) {
+			res = merge_into(inode, gfn, page, frame, hash);
+			put_page(frame);
+		} else if (hint) {
+			res = merge_hint(inode, gfn, page, hash, hint);
+		}
+	}
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	put_page(page);
+	if (res == KVMMEM_SCAN_VOLATILE)
+		kvmmem_count(KVMMEM_EV_PAGES_VOLATILE, 1);
+	return res;
+}
+
+/* Unpublish @frame, whose last sharer is going: it is private again. */
+static void retire(struct page *frame)
+{
+	struct kvmmem_sframe *sf = sframe_of(frame);
+	struct kvmmem_slot *slot;
+
+	kvmmem_frametab_lock();
+	slot = kvmmem_frametab_find(sf->hash, (unsigned long)sf);
+	if (slot)
+		kvmmem_frametab_delete(slot);
+	kvmmem_frametab_unlock();
+	set_page_private(frame, 0);
+	kmem_cache_free(sframe_cache, sf);
+	atomic_long_dec(&kvmmem_pages_shared);
+}
+
+/**
+ * kvmmem_share_break() - copy-on-write of the shared @frame at @inode:@gfn
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number whose entry maps @frame
+ * @frame: a shared frame other than the zero frame, locked by the caller
+ *
+ * The last sharer takes @frame back as its private frame without a copy;
+ * otherwise @gfn gets a private copy and every PTE of @gfn is zapped.
+ * Caller holds invalidate_lock shared.
+ *
+ * Return: the private frame, locked and with a reference for the caller
+ * (@frame itself when it was the last sharer), or ERR_PTR(-ENOSPC or
+ * -ENOMEM).
+ */
+struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
+				struct page *frame)
+{
+	struct kvmmem_sframe *sf = sframe_of(frame);
+	struct page *copy;
+
+	kvmmem_count(KVMMEM_EV_COW_BREAKS, 1);
+	if (sf->sharers == 1) {
+		sharer_removed(inode, sf);
+		retire(frame);
+		kvmmem_pmap_replace(inode, gfn, kvmmem_entry_private(frame));
+		trace_kvmmem_cow_break(inode->i_ino, gfn, page_to_pfn(frame),
+				       page_to_pfn(frame));
+		return frame;
+	}
+	copy = kvmmem_pmap_alloc_frame(inode);
+	if (IS_ERR(copy))
+		return copy;
+	copy_highpage(copy, frame);
+	lock_page(copy);
+	get_page(copy);
+	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_private(copy));
+	sharer_removed(inode, sf);
+	put_page(frame);	/* the entry's reference */
+	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+	trace_kvmmem_cow_break(inode->i_ino, gfn, page_to_pfn(frame),
+			       page_to_pfn(copy));
+	return copy;
+}
+
+/**
+ * kvmmem_share_break_zero() - copy-on-write of the zero frame at @gfn
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ *
+ * The zero frame is never locked for this, so that faults on zero pages
+ * of every VM do not queue on one page lock: the entry is swapped with a
+ * compare-and-exchange instead.  Caller holds invalidate_lock shared.
+ *
+ * Return: a new private zeroed frame, locked and with a reference;
+ * ERR_PTR(-EAGAIN) if the entry changed meanwhile, -ENOSPC, -ENOMEM.
+ */
+struct page *kvmmem_share_break_zero(struct inode *inode, pgoff_t gfn)
+{
+	void *zero = kvmmem_entry_shared(zero_frame);
+	struct page *copy = kvmmem_pmap_alloc_frame(inode);
+
+	if (IS_ERR(copy))
+		return copy;
+	lock_page(copy);
+	if (!kvmmem_pmap_cmpxchg(inode, gfn, zero, kvmmem_entry_private(copy))) {
+		unlock_page(copy);
+		put_page(copy);
+		kvmmem_pmap_frame_freed(inode);
+		return ERR_PTR(-EAGAIN);
+	}
+	get_page(copy);
+	kvmmem_count(KVMMEM_EV_COW_BREAKS, 1);
+	atomic_long_dec(&KVMMEM_I(inode)->pmap.zero);
+	atomic_long_dec(&kvmmem_zero_pages);
+	put_page(zero_frame);	/* the entry's reference */
+	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+	trace_kvmmem_cow_break(inode->i_ino, gfn, page_to_pfn(zero_frame),
+			       page_to_pfn(copy));
+	return copy;
+}
+
+/**
+ * kvmmem_share_drop() - an entry mapping the shared @frame was removed
+ * @inode: the file whose entry it was
+ * @frame: the shared frame, locked by the caller
+ *
+ * Return: true if that was the frame's last sharer: the caller's put of
+ * the entry's reference frees it.
+ */
+bool kvmmem_share_drop(struct inode *inode, struct page *frame)
+{
+	struct kvmmem_sframe *sf;
+
+	if (frame == zero_frame) {
+		atomic_long_dec(&KVMMEM_I(inode)->pmap.zero);
+		atomic_long_dec(&kvmmem_zero_pages);
+		return false;
+	}
+	sf = sframe_of(frame);
+	sharer_removed(inode, sf);
+	if (sf->sharers)
+		return false;
+	retire(frame);
+	return true;
+}
+
+/**
+ * kvmmem_share_unmerge() - give every shared guest page of @inode a copy
+ * @inode: a kvmmem regular file
+ * @zero_too: also pages mapping the zero frame
+ *
+ * Return: 0, or -ENOSPC/-ENOMEM when a copy could not be made (the pages
+ * before it are unmerged), -EINTR on a fatal signal.
+ */
+int kvmmem_share_unmerge(struct inode *inode, bool zero_too)
+{
+	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
+	unsigned long gfn;
+	struct page *page;
+	void *entry;
+
+	xa_for_each(frames, gfn, entry) {
+		if (!kvmmem_entry_is_shared(entry) ||
+		    (!zero_too && kvmmem_share_is_zero(entry)))
+			continue;
+		page = kvmmem_pmap_lock_page(inode, gfn, KVMMEM_PMAP_WRITE);
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		unlock_page(page);
+		put_page(page);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * kvmmem_share_metadata_bytes() - memory spent on sharing bookkeeping
+ *
+ * Return: bytes of the content table plus the shared frame descriptors.
+ */
+size_t kvmmem_share_metadata_bytes(void)
+{
+	return kvmmem_frametab_bytes() +
+	       atomic_long_read(&kvmmem_pages_shared) *
+	       sizeof(struct kvmmem_sframe);
+}
+
+/**
+ * kvmmem_share_init() - allocate the zero frame and descriptor cache
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kvmmem_share_init(void)
+{
+	sframe_cache = KMEM_CACHE(kvmmem_sframe, 0);
+	if (!sframe_cache)
+		return -ENOMEM;
+	zero_frame = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!zero_frame) {
+		kmem_cache_destroy(sframe_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * kvmmem_share_exit() - free them; no file may exist any more
+ */
+void kvmmem_share_exit(void)
+{
+	__free_page(zero_frame);
+	kmem_cache_destroy(sframe_cache);
+	kvmmem_frametab_exit();
+}
