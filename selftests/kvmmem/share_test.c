@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Content-based page sharing between processes' kvmmem files: exact
+ * counts after the scanner converges, copy-on-write that never mixes up
+ * data, the last sharer, max_page_sharing, sharing domains, run=2, and
+ * bad knob and ioctl input.  Runs inside the test VM; the scanner is
+ * global, so the test owns it while it runs and leaves it stopped.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvmmem.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#define PG 4096L
+#define NPAGES 64
+#define SYSFS "/sys/kernel/mm/kvmmem/"
+
+static char mnt[] = "/tmp/kvmmem-share-XXXXXX";
+
+static long counter(const char *name)
+{
+	char path[256], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : SYSFS, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+/* Write @value to a knob; returns 0 or the errno of the write. */
+static int knob(const char *name, const char *value)
+{
+	char path[256];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : SYSFS, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static bool expect(bool cond, const char *what)
+{
+	if (!cond)
+		tap_diag("check failed: %s", what);
+	return cond;
+}
+
+static bool expect_eq(long got, long want, const char *what)
+{
+	if (got != want)
+		tap_diag("%s: got %ld, want %ld", what, got, want);
+	return got == want;
+}
+
+/* Page contents: byte pattern from a 32-bit tag, all bytes of the page. */
+static void fill(char *page, uint32_t tag)
+{
+	for (int i = 0; i < PG; i += 4)
+		memcpy(page + i, &tag, 4);
+	if (!tag)
+		memset(page, 0, PG);
+}
+
+static int make_file(const char *name, uint32_t (*tag_of)(int), int pages)
+{
+	char path[256], buf[PG];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", mnt, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, pages * PG))
+		return -1;
+	for (int i = 0; i < pages; i++) {
+		fill(buf, tag_of(i));
+		if (pwrite(fd, buf, PG, i * PG) != PG)
+			return -1;
+	}
+	return fd;
+}
+
+/* Close and unlink, so the next test starts with no pages to share. */
+static void drop_file(int fd, const char *name)
+{
+	char path[256];
+
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%s", mnt, name);
+	unlink(path);
+}
+
+static bool file_is(int fd, uint32_t (*tag_of)(int), int pages)
+{
+	char want[PG], got[PG];
+
+	for (int i = 0; i < pages; i++) {
+		fill(want, tag_of(i));
+		if (pread(fd, got, PG, i * PG) != PG || memcmp(want, got, PG)) {
+			tap_diag("page %d holds the wrong data", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A: pages 0..31 common with B, 32..63 its own.  B likewise.  C: 16 zero
+ * pages, 16 copies of one page, 32 of its own.
+ */
+static uint32_t tag_a(int i) { return i < 32 ? 0x1000 + i : 0xa000 + i; }
+static uint32_t tag_b(int i) { return i < 32 ? 0x1000 + i : 0xb000 + i; }
+static uint32_t tag_c(int i) { return i < 16 ? 0 : i < 32 ? 0x7777 : 0xc000 + i; }
+static uint32_t tag_a2(int i) { return 0xd000 + i; }
+static uint32_t tag_same(int i) { (void)i; return 0x5a5a; }
+static uint32_t tag_e(int i) { return 0xe000 + i % 8; }
+
+static int fd_a, fd_b, fd_c;
+
+/* Let the scanner run until @full more full scans have completed. */
+static bool converge(int full)
+{
+	long start = counter("full_scans");
+
+	for (int i = 0; i < 1200; i++) {
+		if (counter("full_scans") >= start + full)
+			return true;
+		usleep(50000);
+	}
+	tap_diag("scanner did not complete %d full scans in 60 s", full);
+	return false;
+}
+
+static long file_stat(int fd, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	fstat(fd, &st);
+	snprintf(path, sizeof(path), SYSFS "backends/%lu/%s", st.st_ino, name);
+	return counter(path);
+}
+
+static bool test_merge_counts(void)
+{
+	long before = counter("pages_allocated");
+	bool ok;
+
+	fd_a = make_file("a", tag_a, NPAGES);
+	fd_b = make_file("b", tag_b, NPAGES);
+	fd_c = make_file("c", tag_c, NPAGES);
+	if (!expect(fd_a >= 0 && fd_b >= 0 && fd_c >= 0, "create files"))
+		return false;
+	before = counter("pages_allocated") - before;
+	ok = expect_eq(before, 3 * NPAGES, "frames before merging");
+	ok = ok && expect(knob("run", "1") == 0, "run=1") && converge(3);
+	ok = ok && expect_eq(counter("pages_shared"), 33, "pages_shared");
+	ok = ok && expect_eq(counter("pages_sharing"), 47, "pages_sharing");
+	ok = ok && expect_eq(counter("zero_pages"), 16, "zero_pages");
+	ok = ok && expect_eq(counter("pages_allocated"), 3 * NPAGES - 63,
+			     "pages_allocated after merging");
+	ok = ok && expect_eq(file_stat(fd_a, "sharing"), 32, "a: sharing");
+	ok = ok && expect_eq(file_stat(fd_c, "sharing"), 16, "c: sharing");
+	ok = ok && expect_eq(file_stat(fd_c, "zero"), 16, "c: zero");
+	ok = ok && expect_eq(file_stat(fd_c, "resident"), NPAGES, "c: resident");
+	ok = ok && expect(counter("general_profit") > 0, "general_profit > 0");
+	ok = ok && expect(file_is(fd_a, tag_a, NPAGES) && file_is(fd_b, tag_b, NPAGES) &&
+			  file_is(fd_c, tag_c, NPAGES), "contents unchanged by merging");
+	tap_diag("metadata_bytes %ld, pages_scanned %ld, full_scans %ld",
+		 counter("metadata_bytes"), counter("pages_scanned"),
+		 counter("full_scans"));
+	return ok;
+}
+
+/* Writes to shared pages by mmap (a) and pwrite (c) copy; b keeps its data. */
+static bool test_cow(void)
+{
+	long cow = counter("cow_breaks");
+	char *a = mmap(NULL, NPAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd_a, 0);
+	char buf[PG];
+	bool ok;
+
+	if (!expect(a != MAP_FAILED, "mmap a"))
+		return false;
+	knob("run", "0");
+	for (int i = 0; i < NPAGES; i++)
+		fill(a + i * PG, tag_a2(i));
+	fill(buf, 0x4242);
+	ok = expect(pwrite(fd_c, buf, PG, 0) == PG && pwrite(fd_c, buf, PG, 20 * PG) == PG,
+		    "pwrite into zero and shared pages of c");
+	ok = ok && expect(file_is(fd_a, tag_a2, NPAGES), "a reads its new data");
+	ok = ok && expect(file_is(fd_b, tag_b, NPAGES), "b still reads its data");
+	ok = ok && expect(pread(fd_c, buf, PG, 20 * PG) == PG && buf[0] == 0x42,
+			  "c reads its pwrite");
+	ok = ok && expect(pread(fd_c, buf, PG, 21 * PG) == PG && buf[0] == 0x77,
+			  "c's other copies unchanged");
+	ok = ok && expect_eq(counter("cow_breaks") - cow, 34, "cow_breaks");
+	ok = ok && expect_eq(counter("pages_sharing"), 14, "pages_sharing after COW");
+	ok = ok && expect_eq(counter("zero_pages"), 15, "zero_pages after COW");
+	munmap(a, NPAGES * PG);
+	return ok;
+}
+
+/* b's frames now have one sharer each: b's write takes them back, no copy. */
+static bool test_last_sharer(void)
+{
+	long alloc = counter("pages_allocated"), shared = counter("pages_shared");
+	volatile char *b = mmap(NULL, NPAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd_b, 0);
+	bool ok;
+
+	if (!expect((void *)b != MAP_FAILED, "mmap b"))
+		return false;
+	for (int i = 0; i < 32; i++)
+		b[i * PG + 1] = b[i * PG + 1];	/* a write of the same byte */
+	ok = expect_eq(counter("pages_allocated"), alloc, "no copies made") &&
+	     expect_eq(shared - counter("pages_shared"), 32, "frames back to private") &&
+	     expect(file_is(fd_b, tag_b, NPAGES), "b's data kept");
+	munmap((void *)b, NPAGES * PG);
+	return ok;
+}
+
+#define TRACING "/sys/kernel/tracing/"
+
+static bool trace_has(const char *event)
+{
+	static char buf[1 << 20];
+	int fd = open(TRACING "trace", O_RDONLY);
+	ssize_t n, len = 0;
+
+	if (fd < 0)
+		return false;
+	while (len < (ssize_t)sizeof(buf) - 1 &&
+	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	return strstr(buf, event) != NULL;
+}
+
+/* Enabled in main() before the first merge. */
+static bool test_tracepoints(void)
+{
+	return expect(trace_has("kvmmem_merge: "), "kvmmem_merge traced") &&
+	       expect(trace_has("kvmmem_cow_break: "), "kvmmem_cow_break traced") &&
+	       expect(trace_has("last-sharer"), "last-sharer break traced");
+}
+
+static bool test_unmerge(void)
+{
+	bool ok = expect(knob("run", "1") == 0, "run=1") && converge(2);
+
+	ok = ok && expect(counter("pages_sharing") > 0, "something shared again");
+	ok = ok && expect(knob("run", "2") == 0, "run=2");
+	ok = ok && expect_eq(counter("pages_shared"), 0, "pages_shared after run=2");
+	ok = ok && expect_eq(counter("pages_sharing"), 0, "pages_sharing after run=2");
+	ok = ok && expect_eq(counter("zero_pages"), 0, "zero_pages after run=2");
+	ok = ok && expect_eq(counter("run"), 2, "run reads 2");
+	ok = ok && expect_eq(file_stat(fd_c, "resident"), NPAGES, "c resident");
+	ok = ok && expect(file_is(fd_a, tag_a2, NPAGES) && file_is(fd_b, tag_b, NPAGES),
+			  "contents after unmerge");
+	drop_file(fd_a, "a");
+	drop_file(fd_b, "b");
+	drop_file(fd_c, "c");
+	return ok;
+}
+
+static bool test_max_page_sharing(void)
+{
+	int fd;
+	bool ok;
+
+	ok = expect(knob("max_page_sharing", "4") == 0, "max_page_sharing=4");
+	fd = make_file("same", tag_same, 10);
+	ok = ok && expect(fd >= 0, "create") && expect(knob("run", "1") == 0, "run=1") &&
+	     converge(3);
+	ok = ok && expect_eq(counter("pages_shared"), 3, "frames for 10 copies, 4 each");
+	ok = ok && expect_eq(counter("pages_sharing"), 7, "pages_sharing");
+	ok = ok && expect(file_is(fd, tag_same, 10), "contents");
+	knob("run", "2");
+	knob("max_page_sharing", "256");
+	drop_file(fd, "same");
+	return ok;
+}
+
+static int set_domain(int fd, unsigned int domain)
+{
+	struct kvmmem_domain d = { .size = sizeof(d), .domain = domain };
+
+	return ioctl(fd, KVMMEM_IOC_SET_DOMAIN, &d) ? errno : 0;
+}
+
+static long get_domain(int fd)
+{
+	struct kvmmem_domain d = { .size = sizeof(d) };
+
+	return ioctl(fd, KVMMEM_IOC_GET_DOMAIN, &d) ? -errno : (long)d.domain;
+}
+
+static bool test_domains(void)
+{
+	int e = make_file("e", tag_e, 8), f = make_file("f", tag_e, 8);
+	bool ok;
+
+	/* within a file pages differ, so only e-f sharing can happen */
+	ok = expect(e >= 0 && f >= 0, "create") &&
+	     expect_eq(get_domain(e), 0, "default domain 0") &&
+	     expect_eq(set_domain(f, 7), 0, "f to domain 7") &&
+	     expect_eq(get_domain(f), 7, "f reads domain 7") &&
+	     expect(knob("run", "1") == 0, "run=1") && converge(3) &&
+	     expect_eq(counter("pages_shared"), 0, "nothing shared across domains");
+	ok = ok && expect_eq(set_domain(e, 7), 0, "e to domain 7") && converge(3) &&
+	     expect_eq(counter("pages_shared"), 8, "shared within domain 7");
+	ok = ok && expect_eq(set_domain(e, 3), 0, "e leaves domain 7") &&
+	     expect_eq(counter("pages_sharing"), 0, "leaving unshares at once") &&
+	     expect(file_is(e, tag_e, 8) && file_is(f, tag_e, 8), "contents");
+	knob("run", "2");
+	drop_file(e, "e");
+	drop_file(f, "f");
+	return ok;
+}
+
+static bool test_per_vm_default(void)
+{
+	int g, h;
+	bool ok;
+
+	ok = expect(knob("default_domain", "per_vm") == 0, "default_domain=per_vm");
+	g = make_file("g", tag_e, 8);
+	h = make_file("h", tag_e, 8);
+	ok = ok && expect(get_domain(g) > KVMMEM_DOMAIN_MAX &&
+			  get_domain(h) > KVMMEM_DOMAIN_MAX &&
+			  get_domain(g) != get_domain(h), "each file its own domain");
+	ok = ok && expect(knob("run", "1") == 0, "run=1") && converge(3) &&
+	     expect_eq(counter("pages_shared"), 0, "per_vm: nothing shared");
+	knob("run", "2");
+	knob("default_domain", "all");
+	drop_file(g, "g");
+	drop_file(h, "h");
+	return ok;
+}
+
+static bool test_bad_knobs(void)
+{
+	static const char *const bad[][2] = {
+		{ "run", "3" }, { "run", "x" }, { "pages_to_scan", "0" },
+		{ "pages_to_scan", "-1" }, { "sleep_millisecs", "abc" },
+		{ "max_page_sharing", "1" }, { "default_domain", "some" },
+		{ "pages_to_scan_per_file", "99999999999" },
+	};
+	long scan = counter("pages_to_scan");
+	bool ok = true;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int err = knob(bad[i][0], bad[i][1]);
+
+		if (err != EINVAL) {
+			tap_diag("%s=%s: errno %d, want EINVAL", bad[i][0], bad[i][1], err);
+			ok = false;
+		}
+	}
+	ok = ok && expect_eq(counter("pages_to_scan"), scan, "pages_to_scan unchanged");
+	ok = ok && expect(knob("pages_shared", "1") != 0, "counters are read-only");
+	return ok;
+}
+
+static bool test_bad_ioctls(void)
+{
+	struct { struct kvmmem_domain d; uint32_t extra; } big = {
+		{ .size = sizeof(big), .domain = 1 }, 5 };
+	struct kvmmem_domain small = { .size = 4, .domain = 1 };
+	char path[256];
+	int fd = make_file("io", tag_e, 1), ro;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/io", mnt);
+	ro = open(path, O_RDONLY);
+	ok = expect(ioctl(fd, KVMMEM_IOC_SET_DOMAIN, &small) == -1 && errno == EINVAL,
+		    "size too small: EINVAL") &&
+	     expect(ioctl(fd, KVMMEM_IOC_SET_DOMAIN, &big) == -1 && errno == E2BIG,
+		    "unknown non-zero field: E2BIG") &&
+	     expect_eq(set_domain(fd, KVMMEM_DOMAIN_MAX + 1), EINVAL, "domain too big") &&
+	     expect_eq(set_domain(ro, 1), EBADF, "read-only fd: EBADF") &&
+	     expect(ioctl(fd, _IO(KVMMEM_IOC_MAGIC, 0x7f)) == -1 && errno == ENOTTY,
+		    "unknown ioctl: ENOTTY") &&
+	     expect(ioctl(fd, KVMMEM_IOC_GET_DOMAIN, (void *)16) == -1 && errno == EFAULT,
+		    "bad pointer: EFAULT");
+	big.extra = 0;
+	ok = ok && expect(ioctl(fd, KVMMEM_IOC_SET_DOMAIN, &big) == 0,
+			  "larger struct with zero tail accepted") &&
+	     expect_eq(get_domain(fd), 1, "domain set");
+	close(ro);
+	drop_file(fd, "io");
+	return ok;
+}
+
+static const struct {
+	const char *name;
+	bool (*fn)(void);
+} tests[] = {
+	{ "identical pages merge: exact pages_shared, pages_sharing, zero_pages", test_merge_counts },
+	{ "writes to shared pages copy; every page reads its own data", test_cow },
+	{ "the last sharer takes its frame back without a copy", test_last_sharer },
+	{ "tracepoints for merge and copy-on-write fire", test_tracepoints },
+	{ "run=2 unmerges everything", test_unmerge },
+	{ "max_page_sharing caps sharers per frame", test_max_page_sharing },
+	{ "sharing domains: no sharing across, sharing within", test_domains },
+	{ "default_domain=per_vm gives each new file its own domain", test_per_vm_default },
+	{ "bad knob values: EINVAL, value unchanged", test_bad_knobs },
+	{ "bad ioctl arguments: EINVAL, E2BIG, EBADF, ENOTTY, EFAULT", test_bad_ioctls },
+};
+
+int main(void)
+{
+	int n = sizeof(tests) / sizeof(tests[0]);
+	bool ok;
+
+	tap_plan(n);
+	if (!mkdtemp(mnt) || mount("none", mnt, "kvmmem", 0, "size=64M")) {
+		perror("mount kvmmem");
+		return 1;
+	}
+	knob("pages_to_scan", "1000");
+	knob("sleep_millisecs", "10");
+	knob("/sys/kernel/tracing/events/kvmmem/enable", "1");
+	for (int i = 0; i < n; i++) {
+		ok = tests[i].fn();
+		tap_result(ok, tests[i].name);
+	}
+	knob("/sys/kernel/tracing/events/kvmmem/enable", "0");
+	knob("run", "2");
+	knob("run", "0");
+	knob("pages_to_scan", "100");
+	knob("sleep_millisecs", "20");
+	umount(mnt);
+	rmdir(mnt);
+	return tap_exit();
+}
