@@ -10,7 +10,8 @@ set -euo pipefail
 # Headers of both supported kernels (the metapackages pull in the current
 # ABI), the emulator that runs L1 and, copied into L1, L2; busybox for both
 # initramfs; cpio to pack them; xz to unpack 6.12's modules; kmod for
-# depmod/modprobe/modinfo; a compiler for the module and the tests.
+# depmod/modprobe/modinfo; a compiler for the module and the tests;
+# xxhash for the native benchmark of the content table.
 PACKAGES=(
 	linux-headers-amd64
 	linux-headers-6.12-amd64
@@ -20,6 +21,7 @@ PACKAGES=(
 	xz-utils
 	kmod
 	build-essential
+	libxxhash-dev
 )
 
 # Prints the packages of PACKAGES that dpkg does not report as installed.
