@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmemctl: command-line tool for kvmmem.
+ *
+ *   kvmmemctl stats                        global counters and knobs
+ *   kvmmemctl qmp SOCKET JSON              one QMP command, reply printed
+ *   kvmmemctl balloon [-t SEC] SOCKET MiB  set a guest's balloon target
+ *                                          and wait until the guest is there
+ *
+ * Exit status: 0 on success, 1 on failure, 2 on bad usage.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "qmp.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SYSFS_DIR	"/sys/kernel/mm/kvmmem"
+#define MiB		(1024ULL * 1024)
+#define POLL_MS		250
+
+static const char *prog = "kvmmemctl";
+
+static _Noreturn void usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: %s COMMAND [ARGS]\n"
+		"  stats                          print kvmmem's global counters and knobs\n"
+		"                                 (from %s, or $KVMMEM_SYSFS)\n"
+		"  qmp SOCKET JSON                send one QMP command to QEMU's QMP unix\n"
+		"                                 socket and print the reply; fails on an\n"
+		"                                 error reply\n"
+		"  balloon [-t SECONDS] SOCKET MiB\n"
+		"                                 set the guest's memory to MiB via its\n"
+		"                                 virtio-balloon and wait until it gets\n"
+		"                                 there (default timeout 120 s)\n",
+		prog, SYSFS_DIR);
+	exit(status);
+}
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err));
+	return 1;
+}
+
+/* Parses a positive decimal number no larger than @max. */
+static int parse_count(const char *s, unsigned long long max,
+		       unsigned long long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno)
+		return -errno;
+	if (*end || !*out)
+		return -EINVAL;
+	return *out > max ? -ERANGE : 0;
+}
+
+/* ---- stats --------------------------------------------------------------- */
+
+/* Prints "name value" for one sysfs file; silently skips unreadable ones. */
+static void print_attr(const char *dir, const char *name)
+{
+	char path[4096], value[4096];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return;
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, value, sizeof(value) - 1);
+	close(fd);
+	if (n < 0)
+		return;
+	while (n > 0 && (value[n - 1] == '\n' || value[n - 1] == ' '))
+		n--;
+	value[n] = '\0';
+	for (char *p = value; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	printf("%s %s\n", name, value);
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	const char *dir = getenv("KVMMEM_SYSFS");
+	struct dirent **names;
+	int n;
+
+	(void)argv;
+	if (argc != 1)
+		usage(2);
+	if (!dir)
+		dir = SYSFS_DIR;
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "%s: %s: %s (is kvmmem.ko loaded?)\n",
+			prog, dir, strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.')
+			print_attr(dir, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+/* ---- qmp ----------------------------------------------------------------- */
+
+static int connect_qmp(struct qmp *q, const char *path)
+{
+	int ret = qmp_connect(q, path);
+
+	if (ret == -EPROTO)
+		fprintf(stderr, "%s: %s: not a QMP socket\n", prog, path);
+	else if (ret)
+		fail(path, -ret);
+	return ret;
+}
+
+/* Runs one command; prints QEMU's error to stderr.  Returns 0 or 1. */
+static int execute(struct qmp *q, const char *json, const char **reply)
+{
+	int ret = qmp_execute(q, json, reply);
+
+	if (ret == QMP_ERROR_REPLY) {
+		fprintf(stderr, "%s: QEMU refused %s: %s\n", prog, json, *reply);
+		return 1;
+	}
+	if (ret == -EPROTO) {
+		fprintf(stderr, "%s: unexpected QMP reply: %s\n", prog, *reply);
+		return 1;
+	}
+	return ret ? fail("QMP", -ret) : 0;
+}
+
+static int cmd_qmp(int argc, char **argv)
+{
+	const char *reply = NULL;
+	struct qmp q;
+	int ret;
+
+	if (argc != 3)
+		usage(2);
+	if (!json_is_object(argv[2])) {
+		fprintf(stderr, "%s: not a JSON object: %s\n", prog, argv[2]);
+		return 2;
+	}
+	if (connect_qmp(&q, argv[1]))
+		return 1;
+	ret = qmp_execute(&q, argv[2], &reply);
+	if (ret >= 0)
+		printf("%s\n", reply);
+	else
+		fail("QMP", -ret);
+	qmp_close(&q);
+	return ret ? 1 : 0;
+}
+
+/* ---- balloon ------------------------------------------------------------- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Runs the query @cmd and reads the integer member @key of the object it
+ * returns into *@out, or @dflt if the member is absent (@dflt < 0: error).
+ */
+static int query_ll(struct qmp *q, const char *cmd, const char *key,
+		    long long dflt, long long *out)
+{
+	const char *reply, *value;
+	char json[64];
+	int ret;
+
+	snprintf(json, sizeof(json), "{\"execute\":\"%s\"}", cmd);
+	ret = execute(q, json, &reply);
+	if (ret)
+		return ret;
+	value = json_member(json_member(reply, "return"), key);
+	if (!value && dflt >= 0) {
+		*out = dflt;
+		return 0;
+	}
+	if (json_to_ll(value, out)) {
+		fprintf(stderr, "%s: no %s in %s\n", prog, key, reply);
+		return 1;
+	}
+	return 0;
+}
+
+/* QEMU clamps a balloon target to the guest's RAM, hotplugged included. */
+static int clamp_target(struct qmp *q, long long *target)
+{
+	const char *cmd = "query-memory-size-summary";
+	long long base, plugged;
+
+	if (query_ll(q, cmd, "base-memory", -1, &base) ||
+	    query_ll(q, cmd, "plugged-memory", 0, &plugged))
+		return 1;
+	if (*target > base + plugged) {
+		printf("balloon: the guest has only %lld MiB of RAM\n",
+		       (base + plugged) / (long long)MiB);
+		*target = base + plugged;
+	}
+	return 0;
+}
+
+static int wait_actual(struct qmp *q, long long target, unsigned long timeout)
+{
+	double start = now();
+	long long actual, last = -1;
+
+	for (;;) {
+		if (query_ll(q, "query-balloon", "actual", -1, &actual))
+			return 1;
+		if (actual != last)
+			printf("balloon: guest has %lld MiB, target %lld MiB (%.1f s)\n",
+			       actual / (long long)MiB, target / (long long)MiB,
+			       now() - start);
+		fflush(stdout);
+		if (actual == target)
+			return 0;
+		if (now() - start > timeout) {
+			fprintf(stderr, "%s: balloon: guest still at %lld MiB after %lu s\n",
+				prog, actual / (long long)MiB, timeout);
+			return 1;
+		}
+		last = actual;
+		sleep_ms(POLL_MS);
+	}
+}
+
+static int cmd_balloon(int argc, char **argv)
+{
+	unsigned long long mib, timeout = 120;
+	const char *reply;
+	long long target;
+	char json[128];
+	struct qmp q;
+	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "-t")) {
+		if (argc < 3 || parse_count(argv[2], 24 * 3600, &timeout)) {
+			fprintf(stderr, "%s: -t wants seconds (1..86400)\n", prog);
+			return 2;
+		}
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc != 3)
+		usage(2);
+	ret = parse_count(argv[2], (unsigned long long)(LLONG_MAX / MiB), &mib);
+	if (ret) {
+		fprintf(stderr, "%s: bad size '%s' MiB: %s\n", prog, argv[2],
+			strerror(-ret));
+		return 2;
+	}
+	if (connect_qmp(&q, argv[1]))
+		return 1;
+	target = (long long)(mib * MiB);
+	snprintf(json, sizeof(json),
+		 "{\"execute\":\"balloon\",\"arguments\":{\"value\":%lld}}", target);
+	ret = execute(&q, json, &reply);
+	if (!ret)
+		ret = clamp_target(&q, &target);
+	if (!ret)
+		ret = wait_actual(&q, target, (unsigned long)timeout);
+	qmp_close(&q);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage(2);
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "qmp"))
+		return cmd_qmp(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "balloon"))
+		return cmd_balloon(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		usage(0);
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+	usage(2);
+}
