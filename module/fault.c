@@ -33,6 +33,7 @@
 #include "compat.h"
 #include "fault.h"
 #include "pmap.h"
+#include "sample.h"
 #include "stats.h"
 
 static vm_fault_t kvmmem_fault(struct vm_fault *vmf)
@@ -42,6 +43,7 @@ static vm_fault_t kvmmem_fault(struct vm_fault *vmf)
 	struct page *page;
 
 	kvmmem_count(KVMMEM_EV_FAULTS, 1);
+	kvmmem_sample_touch(inode, vmf->pgoff);
 	if (vmf->flags & FAULT_FLAG_WRITE)
 		flags |= KVMMEM_PMAP_WRITE;
 	page = kvmmem_pmap_lock_page(inode, vmf->pgoff, flags);

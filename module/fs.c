@@ -32,6 +32,7 @@
 #include <linux/uio.h>
 #include <linux/kvmmem.h>
 
+#include "alloc.h"
 #include "compat.h"
 #include "fault.h"
 #include "fs.h"
@@ -158,6 +159,23 @@ static int zero_range_edges(struct inode *inode, loff_t start, loff_t end)
 	return err;
 }
 
+/* Admission for the file at @size: its reservation follows the size. */
+static int admit_size(struct inode *inode, loff_t size)
+{
+	struct kvmmem_vm_alloc *va = &KVMMEM_I(inode)->alloc;
+
+	return kvmmem_alloc_admit(inode, va->min_pages, va->max_pages, size);
+}
+
+static int set_size(struct inode *inode, loff_t size)
+{
+	int err = admit_size(inode, size);
+
+	if (!err)
+		i_size_write(inode, size);
+	return err;
+}
+
 /* Caller holds i_rwsem. */
 static int kvmmem_resize(struct inode *inode, loff_t size)
 {
@@ -165,14 +183,14 @@ static int kvmmem_resize(struct inode *inode, loff_t size)
 	unsigned long freed;
 	int err;
 
-	if (size >= old) {
-		i_size_write(inode, size);
-		return 0;
-	}
+	if (size >= old)
+		return set_size(inode, size);
 	err = zero_range_edges(inode, size, min(old, round_up(size, PAGE_SIZE)));
 	if (err)
 		return err;
-	i_size_write(inode, size);
+	err = set_size(inode, size);
+	if (err)
+		return err;
 	freed = kvmmem_pmap_remove(inode, DIV_ROUND_UP(size, PAGE_SIZE),
 				   ULONG_MAX);
 	kvmmem_count(KVMMEM_EV_FREED_BY_TRUNCATE, freed);
@@ -274,6 +292,11 @@ static ssize_t kvmmem_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = file_update_time(iocb->ki_filp);
 	if (ret)
 		goto out;
+	if (iocb->ki_pos + iov_iter_count(from) > i_size_read(inode)) {
+		ret = admit_size(inode, iocb->ki_pos + iov_iter_count(from));
+		if (ret)
+			goto out;
+	}
 	ret = write_pages(inode, &iocb->ki_pos, from);
 	if (iocb->ki_pos > i_size_read(inode))
 		i_size_write(inode, iocb->ki_pos);
@@ -307,6 +330,14 @@ static int punch_hole(struct inode *inode, loff_t start, loff_t len)
 static int preallocate(struct inode *inode, int mode, loff_t start, loff_t len)
 {
 	pgoff_t gfn, end = DIV_ROUND_UP(start + len, PAGE_SIZE);
+	bool grow = !(mode & FALLOC_FL_KEEP_SIZE) && start + len > i_size_read(inode);
+	int err;
+
+	if (grow) {
+		err = admit_size(inode, start + len);
+		if (err)
+			return err;
+	}
 
 	for (gfn = start >> PAGE_SHIFT; gfn < end; gfn++) {
 		struct page *page = kvmmem_pmap_lock_page(inode, gfn, 0);
@@ -317,7 +348,7 @@ static int preallocate(struct inode *inode, int mode, loff_t start, loff_t len)
 		put_page(page);
 		cond_resched();
 	}
-	if (!(mode & FALLOC_FL_KEEP_SIZE) && start + len > i_size_read(inode))
+	if (grow)
 		i_size_write(inode, start + len);
 	return 0;
 }
@@ -378,6 +409,7 @@ static struct inode *kvmmem_alloc_inode(struct super_block *sb)
 	if (!info)
 		return NULL;
 	kvmmem_pmap_init(&info->pmap);
+	kvmmem_alloc_init_file(&info->vfs_inode);
 	memset(&info->scan, 0, sizeof(info->scan));
 	info->sysfs = NULL;
 	info->id = 0;
@@ -395,6 +427,7 @@ static void kvmmem_evict_inode(struct inode *inode)
 	if (S_ISREG(inode->i_mode) && KVMMEM_I(inode)->sysfs) {
 		kvmmem_sysfs_file_del(inode);
 		kvmmem_registry_del(inode);
+		kvmmem_alloc_release(inode);
 		kvmmem_pmap_destroy(inode);
 		atomic_long_dec(&kvmmem_nr_files);
 	}
@@ -529,7 +562,10 @@ static int kvmmem_fill_super(struct super_block *sb, struct fs_context *fc)
 	root->i_uid = sbi->root_uid;
 	root->i_gid = sbi->root_gid;
 	sb->s_root = d_make_root(root);
-	return sb->s_root ? 0 : -ENOMEM;
+	if (!sb->s_root)
+		return -ENOMEM;
+	atomic_long_add(sbi->budget.max_pages, &kvmmem_mounted_pages);
+	return 0;
 }
 
 static int kvmmem_get_tree(struct fs_context *fc)
@@ -548,6 +584,8 @@ static int kvmmem_reconfigure(struct fs_context *fc)
 			       ctx->budget.max_pages << (PAGE_SHIFT - 10),
 			       atomic_long_read(&budget->used_pages) <<
 			       (PAGE_SHIFT - 10));
+	atomic_long_add(ctx->budget.max_pages - budget->max_pages,
+			&kvmmem_mounted_pages);
 	budget->max_pages = ctx->budget.max_pages;
 	return 0;
 }
@@ -587,8 +625,13 @@ static int kvmmem_init_fs_context(struct fs_context *fc)
 
 static void kvmmem_kill_sb(struct super_block *sb)
 {
+	struct kvmmem_sb_info *sbi = KVMMEM_SB(sb);
+	bool counted = sb->s_root;	/* fill_super got to the end */
+
 	kill_litter_super(sb);
-	kfree(sb->s_fs_info);
+	if (counted)
+		atomic_long_sub(sbi->budget.max_pages, &kvmmem_mounted_pages);
+	kfree(sbi);
 }
 
 static struct file_system_type kvmmem_fs_type = {

@@ -5,6 +5,7 @@
 #include <linux/fs.h>
 #include <linux/kvmmem.h>
 
+#include "alloc.h"
 #include "pmap.h"
 #include "scan.h"
 
@@ -20,6 +21,7 @@ struct kvmmem_sb_info {
 struct kvmmem_inode_info {
 	struct kvmmem_pmap pmap;
 	struct kvmmem_scan_cursor scan;	/* the scanner's, under scan_mutex */
+	struct kvmmem_vm_alloc alloc;	/* shares, min, max, idle estimate */
 	struct kvmmem_file_kobj *sysfs;
 	u32 id;				/* registry id, names it in hints */
 	u32 domain;			/* sharing domain, under scan_mutex */

@@ -2,50 +2,67 @@
 /*
  * DOC: ioctl - per-file controls (uapi/linux/kvmmem.h)
  *
- * Structures are size-checked: the caller's struct size comes first, and
- * copy_struct_from_user() accepts smaller (older) and larger (newer, if
- * the extra bytes are zero) ones, so the ABI can grow.
+ * Every structure starts with the caller's idea of its size, which
+ * copy_struct_from_user() checks: smaller (older) structures down to the
+ * first version are accepted, larger (newer) ones only if the bytes we do
+ * not know are zero.  Replies are cut to the caller's size.
  */
 #include <linux/fs.h>
 #include <linux/kvmmem.h>
+#include <linux/mm.h>
 #include <linux/uaccess.h>
 
+#include "alloc.h"
 #include "fs.h"
 #include "ioctl.h"
 #include "scan.h"
 #include "share.h"
 
-#define DOMAIN_SIZE_V1	offsetofend(struct kvmmem_domain, domain)
-
-static int read_domain_arg(struct kvmmem_domain *karg, void __user *uarg)
+/* Read the caller's struct of at least @min_size bytes into @karg. */
+static int read_arg(void *karg, size_t ksize, size_t min_size,
+		    void __user *uarg, const char *what)
 {
 	u32 size;
 	int err;
 
 	if (get_user(size, (u32 __user *)uarg))
 		return -EFAULT;
-	if (size < DOMAIN_SIZE_V1) {
-		pr_warn_ratelimited("kvmmem: %s: struct kvmmem_domain size %u, at least %zu\n",
-				    current->comm, size, DOMAIN_SIZE_V1);
+	if (size < min_size) {
+		pr_warn_ratelimited("kvmmem: %s: struct %s size %u, at least %zu\n",
+				    current->comm, what, size, min_size);
 		return -EINVAL;
 	}
-	err = copy_struct_from_user(karg, sizeof(*karg), uarg, size);
+	err = copy_struct_from_user(karg, ksize, uarg, size);
 	if (err == -E2BIG)
-		pr_warn_ratelimited("kvmmem: %s: struct kvmmem_domain has unknown non-zero fields\n",
-				    current->comm);
+		pr_warn_ratelimited("kvmmem: %s: struct %s has unknown non-zero fields\n",
+				    current->comm, what);
 	return err;
 }
+
+static int reply(void __user *uarg, void *karg, size_t ksize)
+{
+	u32 size;
+
+	if (get_user(size, (u32 __user *)uarg))
+		return -EFAULT;
+	*(u32 *)karg = min_t(u32, size, ksize);
+	return copy_to_user(uarg, karg, min_t(u32, size, ksize)) ? -EFAULT : 0;
+}
+
+/* The first version of a struct ends at @last_v1_field. */
+#define READ_ARG(karg, uarg, last_v1_field, name)			\
+	read_arg(&(karg), sizeof(karg),					\
+		 offsetofend(typeof(karg), last_v1_field), uarg, name)
 
 static long get_domain(struct inode *inode, void __user *uarg)
 {
 	struct kvmmem_domain karg;
-	int err = read_domain_arg(&karg, uarg);
+	int err = READ_ARG(karg, uarg, domain, "kvmmem_domain");
 
 	if (err)
 		return err;
 	karg.domain = READ_ONCE(KVMMEM_I(inode)->domain);
-	karg.size = sizeof(karg);
-	return copy_to_user(uarg, &karg, sizeof(karg)) ? -EFAULT : 0;
+	return reply(uarg, &karg, sizeof(karg));
 }
 
 static long set_domain(struct file *file, void __user *uarg)
@@ -56,7 +73,7 @@ static long set_domain(struct file *file, void __user *uarg)
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	err = read_domain_arg(&karg, uarg);
+	err = READ_ARG(karg, uarg, domain, "kvmmem_domain");
 	if (err)
 		return err;
 	if (karg.domain > KVMMEM_DOMAIN_MAX) {
@@ -75,6 +92,67 @@ static long set_domain(struct file *file, void __user *uarg)
 	return err;
 }
 
+static long get_alloc(struct inode *inode, void __user *uarg)
+{
+	struct kvmmem_alloc karg;
+	int err = READ_ARG(karg, uarg, max, "kvmmem_alloc");
+
+	if (err)
+		return err;
+	karg.shares = kvmmem_alloc_shares(inode);
+	karg.min = READ_ONCE(KVMMEM_I(inode)->alloc.min_pages) << PAGE_SHIFT;
+	karg.max = kvmmem_alloc_max(inode) << PAGE_SHIFT;
+	return reply(uarg, &karg, sizeof(karg));
+}
+
+static long set_alloc(struct file *file, void __user *uarg)
+{
+	struct inode *inode = file_inode(file);
+	struct kvmmem_vm_alloc *va = &KVMMEM_I(inode)->alloc;
+	struct kvmmem_alloc karg;
+	u64 min_pages, max_pages;
+	int err;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	err = READ_ARG(karg, uarg, max, "kvmmem_alloc");
+	if (err)
+		return err;
+	min_pages = DIV_ROUND_UP_ULL(karg.min, PAGE_SIZE);
+	max_pages = DIV_ROUND_UP_ULL(karg.max, PAGE_SIZE);
+	if (max_pages && min_pages > max_pages) {
+		pr_warn_ratelimited("kvmmem: %s: min %llu above max %llu bytes\n",
+				    current->comm, karg.min, karg.max);
+		return -EINVAL;
+	}
+	inode_lock(inode);
+	err = kvmmem_alloc_admit(inode, min_pages, max_pages,
+				 i_size_read(inode));
+	if (!err) {
+		WRITE_ONCE(va->shares, karg.shares);
+		WRITE_ONCE(va->shares_set, true);
+	}
+	inode_unlock(inode);
+	return err;
+}
+
+static long get_target(struct inode *inode, void __user *uarg)
+{
+	struct kvmmem_vm_alloc *va = &KVMMEM_I(inode)->alloc;
+	struct kvmmem_target karg;
+	int err = READ_ARG(karg, uarg, resident, "kvmmem_target");
+
+	if (err)
+		return err;
+	spin_lock(&va->idle_lock);
+	karg.active = kvmmem_policy_idle_estimate(&va->idle);
+	spin_unlock(&va->idle_lock);
+	karg.target = READ_ONCE(va->target) << PAGE_SHIFT;
+	karg.resident = (u64)atomic_long_read(&KVMMEM_I(inode)->pmap.resident)
+			<< PAGE_SHIFT;
+	return reply(uarg, &karg, sizeof(karg));
+}
+
 /**
  * kvmmem_ioctl() - ioctl on a kvmmem regular file
  * @file: the file
@@ -85,13 +163,20 @@ static long set_domain(struct file *file, void __user *uarg)
  */
 long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct inode *inode = file_inode(file);
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case KVMMEM_IOC_GET_DOMAIN:
-		return get_domain(file_inode(file), uarg);
+		return get_domain(inode, uarg);
 	case KVMMEM_IOC_SET_DOMAIN:
 		return set_domain(file, uarg);
+	case KVMMEM_IOC_GET_ALLOC:
+		return get_alloc(inode, uarg);
+	case KVMMEM_IOC_SET_ALLOC:
+		return set_alloc(file, uarg);
+	case KVMMEM_IOC_GET_TARGET:
+		return get_target(inode, uarg);
 	}
 	return -ENOTTY;
 }

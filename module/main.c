@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "fs.h"
+#include "sample.h"
 #include "scan.h"
 #include "share.h"
 #include "sysfs.h"
@@ -28,6 +29,7 @@ static int __init kvmmem_init(void)
 	err = kvmmem_fs_init();
 	if (err)
 		goto fail_fs;
+	kvmmem_sample_init();
 	return 0;
 fail_fs:
 	kvmmem_sysfs_exit();
@@ -40,6 +42,7 @@ fail_scan:
 
 static void __exit kvmmem_exit(void)
 {
+	kvmmem_sample_exit();
 	kvmmem_fs_exit();
 	kvmmem_sysfs_exit();
 	kvmmem_scan_exit();

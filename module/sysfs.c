@@ -19,9 +19,11 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
+#include "alloc.h"
 #include "compat.h"
 #include "frametab.h"
 #include "fs.h"
+#include "sample.h"
 #include "scan.h"
 #include "share.h"
 #include "stats.h"
@@ -145,6 +147,128 @@ KNOB_ATTR(pages_to_scan, kvmmem_pages_to_scan, 1, 1000000);
 KNOB_ATTR(pages_to_scan_per_file, kvmmem_pages_to_scan_per_file, 0, 1000000);
 KNOB_ATTR(sleep_millisecs, kvmmem_sleep_millisecs, 0, 600000);
 KNOB_ATTR(max_page_sharing, kvmmem_max_page_sharing, 2, 1U << 20);
+KNOB_ATTR(tax_rate, kvmmem_tax_rate, 0, KVMMEM_POLICY_TAX_MAX);
+KNOB_ATTR(sample_pages, kvmmem_sample_pages, 1, 1024);
+
+static ssize_t sample_period_ms_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kvmmem_sample_period_ms));
+}
+
+static ssize_t sample_period_ms_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	unsigned int ms;
+	int err = parse_uint(&attr->attr, buf, 100, 3600000, &ms);
+
+	if (err)
+		return err;
+	WRITE_ONCE(kvmmem_sample_period_ms, ms);
+	kvmmem_sample_reschedule();
+	return count;
+}
+
+static struct kobj_attribute sample_period_ms_attr = __ATTR_RW(sample_period_ms);
+
+static ssize_t budget_pages_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(kvmmem_budget_pages));
+}
+
+static ssize_t budget_pages_store(struct kobject *kobj,
+				  struct kobj_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned long pages;
+
+	if (kstrtoul(buf, 10, &pages) || pages > totalram_pages()) {
+		pr_warn_ratelimited("kvmmem: budget_pages: \"%.*s\" is not a number in 0..%lu\n",
+				    (int)strcspn(buf, "\n"), buf, totalram_pages());
+		return -EINVAL;
+	}
+	WRITE_ONCE(kvmmem_budget_pages, pages);
+	return count;
+}
+
+static struct kobj_attribute budget_pages_attr = __ATTR_RW(budget_pages);
+
+static ssize_t effective_budget_pages_show(struct kobject *kobj,
+					   struct kobj_attribute *attr,
+					   char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", kvmmem_alloc_budget());
+}
+
+static struct kobj_attribute effective_budget_pages_attr =
+	__ATTR_RO(effective_budget_pages);
+
+GAUGE_ATTR(reserved_pages, kvmmem_reserved_pages);
+
+static ssize_t free_state_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  kvmmem_policy_state_name(kvmmem_alloc_state()));
+}
+
+static struct kobj_attribute free_state_attr = __ATTR_RO(free_state);
+
+/* The four free memory thresholds must stay ordered: check them as a set. */
+struct threshold_attribute {
+	struct kobj_attribute attr;
+	size_t offset;		/* of the field in the thresholds */
+};
+
+static u32 *threshold(struct kvmmem_policy_thresholds *th,
+		      struct kobj_attribute *attr)
+{
+	struct threshold_attribute *ta =
+		container_of(attr, struct threshold_attribute, attr);
+
+	return (u32 *)((char *)th + ta->offset);
+}
+
+static ssize_t threshold_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(*threshold(&kvmmem_thresholds, attr)));
+}
+
+static ssize_t threshold_store(struct kobject *kobj,
+			       struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct kvmmem_policy_thresholds th = kvmmem_thresholds;
+	unsigned int value;
+
+	if (parse_uint(&attr->attr, buf, 0, 100, &value))
+		return -EINVAL;
+	*threshold(&th, attr) = value;
+	if (!kvmmem_policy_thresholds_valid(&th)) {
+		pr_warn_ratelimited("kvmmem: %s: %u breaks low < hard < soft < high <= 100\n",
+				    attr->attr.name, value);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*threshold(&kvmmem_thresholds, attr), value);
+	return count;
+}
+
+#define THRESHOLD_ATTR(_name, _field)					\
+	static struct threshold_attribute _name##_attr = {		\
+		.attr = __ATTR(_name, 0644, threshold_show,		\
+			       threshold_store),			\
+		.offset = offsetof(struct kvmmem_policy_thresholds,	\
+				   _field),				\
+	}
+
+THRESHOLD_ATTR(free_high_percent, high);
+THRESHOLD_ATTR(free_soft_percent, soft);
+THRESHOLD_ATTR(free_hard_percent, hard);
+THRESHOLD_ATTR(free_low_percent, low);
 
 static ssize_t run_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
@@ -256,6 +380,17 @@ static struct attribute *kvmmem_attrs[] = {
 	&hash_false_matches_attr.attr.attr,
 	&metadata_bytes_attr.attr,
 	&general_profit_attr.attr,
+	&tax_rate_attr.attr.attr,
+	&sample_pages_attr.attr.attr,
+	&sample_period_ms_attr.attr,
+	&budget_pages_attr.attr,
+	&effective_budget_pages_attr.attr,
+	&reserved_pages_attr.attr.attr,
+	&free_state_attr.attr,
+	&free_high_percent_attr.attr.attr,
+	&free_soft_percent_attr.attr.attr,
+	&free_hard_percent_attr.attr.attr,
+	&free_low_percent_attr.attr.attr,
 	NULL,
 };
 
@@ -317,6 +452,56 @@ static ssize_t domain_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute domain_attr = __ATTR_RO(domain);
 
+static ssize_t shares_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kvmmem_alloc_shares(attr_inode(kobj)));
+}
+
+static struct kobj_attribute shares_attr = __ATTR_RO(shares);
+
+static ssize_t min_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(KVMMEM_I(attr_inode(kobj))->alloc.min_pages));
+}
+
+static struct kobj_attribute min_attr = __ATTR_RO(min);
+
+static ssize_t max_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", kvmmem_alloc_max(attr_inode(kobj)));
+}
+
+static struct kobj_attribute max_attr = __ATTR_RO(max);
+
+static ssize_t target_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(KVMMEM_I(attr_inode(kobj))->alloc.target));
+}
+
+static struct kobj_attribute target_attr = __ATTR_RO(target);
+
+static ssize_t active_estimate_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct kvmmem_vm_alloc *va = &KVMMEM_I(attr_inode(kobj))->alloc;
+	u32 est;
+
+	spin_lock(&va->idle_lock);
+	est = kvmmem_policy_idle_estimate(&va->idle);
+	spin_unlock(&va->idle_lock);
+	return sysfs_emit(buf, "%u\n",
+			  (est * 100 + KVMMEM_POLICY_FRAC_ONE / 2) >>
+			  KVMMEM_POLICY_FRAC_SHIFT);
+}
+
+static struct kobj_attribute active_estimate_attr = __ATTR_RO(active_estimate);
+
 static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
@@ -346,6 +531,11 @@ static struct attribute *file_attrs[] = {
 	&sharing_attr.attr,
 	&zero_attr.attr,
 	&domain_attr.attr,
+	&shares_attr.attr,
+	&min_attr.attr,
+	&max_attr.attr,
+	&target_attr.attr,
+	&active_estimate_attr.attr,
 	&path_attr.attr,
 	NULL,
 };

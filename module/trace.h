@@ -42,6 +42,50 @@ TRACE_EVENT(kvmmem_cow_break,
 		      __entry->old_pfn == __entry->new_pfn ? " last-sharer" : "")
 );
 
+TRACE_EVENT(kvmmem_sample,
+	    TP_PROTO(unsigned long ino, u32 sampled, u32 touched, u32 estimate),
+	    TP_ARGS(ino, sampled, touched, estimate),
+	    TP_STRUCT__entry(__field(unsigned long, ino)
+			     __field(u32, sampled)
+			     __field(u32, touched)
+			     __field(u32, estimate)),
+	    TP_fast_assign(__entry->ino = ino;
+			   __entry->sampled = sampled;
+			   __entry->touched = touched;
+			   __entry->estimate = estimate;),
+	    TP_printk("ino=%lu touched=%u/%u active_estimate=%u/65536",
+		      __entry->ino, __entry->touched, __entry->sampled,
+		      __entry->estimate)
+);
+
+TRACE_EVENT(kvmmem_target,
+	    TP_PROTO(unsigned long ino, u64 target, u32 active),
+	    TP_ARGS(ino, target, active),
+	    TP_STRUCT__entry(__field(unsigned long, ino)
+			     __field(u64, target)
+			     __field(u32, active)),
+	    TP_fast_assign(__entry->ino = ino;
+			   __entry->target = target;
+			   __entry->active = active;),
+	    TP_printk("ino=%lu target_pages=%llu active=%u/65536",
+		      __entry->ino, __entry->target, __entry->active)
+);
+
+TRACE_EVENT(kvmmem_state_change,
+	    TP_PROTO(const char *old, const char *new, u64 free, u64 budget),
+	    TP_ARGS(old, new, free, budget),
+	    TP_STRUCT__entry(__field(const char *, old)
+			     __field(const char *, new)
+			     __field(u64, free)
+			     __field(u64, budget)),
+	    TP_fast_assign(__entry->old = old;
+			   __entry->new = new;
+			   __entry->free = free;
+			   __entry->budget = budget;),
+	    TP_printk("%s -> %s free=%llu budget=%llu pages", __entry->old,
+		      __entry->new, __entry->free, __entry->budget)
+);
+
 #endif /* KVMMEM_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

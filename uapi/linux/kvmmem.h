@@ -44,4 +44,31 @@ struct kvmmem_domain {
  */
 #define KVMMEM_IOC_SET_DOMAIN	_IOW(KVMMEM_IOC_MAGIC, 0x02, struct kvmmem_domain)
 
+/*
+ * Allocation parameters of a file (paper, section 5): shares, and min and
+ * max in bytes (rounded up to pages).  A file is one VM.  shares default to
+ * one per MiB of the file size until set; max 0 means the file size.
+ * Raising min reserves it (admission): ENOSPC when min plus the file's
+ * overhead does not fit in the budget next to the other reservations,
+ * EINVAL when min is above max.
+ */
+struct kvmmem_alloc {
+	__u32 size;		/* sizeof(struct kvmmem_alloc) */
+	__u32 shares;
+	__u64 min;
+	__u64 max;
+};
+
+/* What the policy made of them, at the end of the last sampling period. */
+struct kvmmem_target {
+	__u32 size;		/* sizeof(struct kvmmem_target) */
+	__u32 active;		/* estimated active fraction, parts per 65536 */
+	__u64 target;		/* bytes the VM should have */
+	__u64 resident;		/* bytes of guest memory with a frame now */
+};
+
+#define KVMMEM_IOC_GET_ALLOC	_IOWR(KVMMEM_IOC_MAGIC, 0x03, struct kvmmem_alloc)
+#define KVMMEM_IOC_SET_ALLOC	_IOW(KVMMEM_IOC_MAGIC, 0x04, struct kvmmem_alloc)
+#define KVMMEM_IOC_GET_TARGET	_IOWR(KVMMEM_IOC_MAGIC, 0x05, struct kvmmem_target)
+
 #endif /* _UAPI_LINUX_KVMMEM_H */
