@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# l2guest.sh: start and drive L2 guests with stock QEMU, their RAM in a file
+# (on kvmmem).  Sourced by qemu_balloon_test.sh and demo.sh inside the test
+# VM (busybox sh); never run on its own.
+#
+# Each guest NAME gets a directory $L2_WORK/NAME with:
+#   serial.in, serial.out  fifos of `-serial pipe:`: what the test types
+#                          into the guest's console and what it prints
+#   console.log            everything the guest printed, "\r" and all
+#   qmp.sock               QEMU's QMP socket (driven by kvmmemctl)
+#   qemu.log               QEMU's own stderr
+#   pid, reader            PIDs of QEMU and of the cat filling console.log
+#
+# The guest (guest-initramfs.sh) prints KVMMEM-GUEST-READY and then runs a
+# shell on the console.  The tty echoes what is typed, so a result is read
+# back through a marker the guest shell has to compute: the typed line
+# holds `R$((7+0))=...`, only the output holds `R7=...`.
+
+L2_WORK=${L2_WORK:-/tmp/l2guest}
+L2_KERNEL=${KVMMEM_GUEST_KERNEL:-/guest/vmlinuz}
+L2_INITRD=${KVMMEM_GUEST_INITRD:-/guest/initrd.cpio}
+# kvm in the test VM; tcg lets the scripts be tried where KVM is unusable.
+L2_ACCEL=${KVMMEM_GUEST_ACCEL:-kvm}
+L2_APPEND="console=ttyS0 quiet panic=-1"
+# Extra QEMU arguments, for debugging: e.g. "-d cpu_reset -D /tmp/reset.log".
+L2_QEMU_ARGS=${KVMMEM_GUEST_QEMU_ARGS:-}
+KVMMEMCTL=${KVMMEMCTL:-kvmmemctl}
+KVMMEM_SYSFS=${KVMMEM_SYSFS:-/sys/kernel/mm/kvmmem}
+
+l2_dir() {
+	echo "$L2_WORK/$1"
+}
+
+# kvmmem_counter NAME: a global kvmmem counter.
+kvmmem_counter() {
+	cat "$KVMMEM_SYSFS/$1"
+}
+
+# kvmmem_held_kb: KiB of machine memory kvmmem holds now (4 KiB pages).
+kvmmem_held_kb() {
+	echo $(($(kvmmem_counter pages_allocated) * 4))
+}
+
+l2_alive() {
+	kill -0 "$(cat "$(l2_dir "$1")/pid" 2>/dev/null)" 2>/dev/null
+}
+
+# l2_start NAME MEMFILE MiB: boots guest NAME in the background with MiB of
+# RAM backed by MEMFILE (created by QEMU) and a virtio balloon.
+l2_start() {
+	local dir cpu=host
+	dir=$(l2_dir "$1")
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	mkfifo "$dir/serial.in" "$dir/serial.out"
+	[ "$L2_ACCEL" = kvm ] || cpu=max
+	qemu-system-x86_64 -accel "$L2_ACCEL" -cpu "$cpu" -m "$3M" -smp 1 \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-object "memory-backend-file,id=ram0,size=$3M,mem-path=$2,share=on" \
+		-machine memory-backend=ram0 -device virtio-balloon-pci \
+		-kernel "$L2_KERNEL" -initrd "$L2_INITRD" -append "$L2_APPEND" \
+		-serial "pipe:$dir/serial" \
+		-qmp "unix:$dir/qmp.sock,server=on,wait=off" $L2_QEMU_ARGS \
+		</dev/null >"$dir/qemu.log" 2>&1 &
+	echo $! >"$dir/pid"
+	# QEMU opens both fifos read-write, so this open does not block.
+	cat "$dir/serial.out" >"$dir/console.log" &
+	echo $! >"$dir/reader"
+}
+
+# l2_console NAME [OFFSET]: what the guest printed (from byte OFFSET on),
+# without carriage returns.
+l2_console() {
+	tail -c +$((${2:-0} + 1)) "$(l2_dir "$1")/console.log" | tr -d '\r'
+}
+
+# l2_wait NAME SECONDS PATTERN: waits until the console shows PATTERN
+# (grep -o, basic regex) after what was there when l2_type last typed, and
+# prints the last match.  Fails if the time runs out or QEMU exits first.
+l2_wait() {
+	local end match mark
+	mark=$(cat "$(l2_dir "$1")/mark" 2>/dev/null || echo 0)
+	end=$(($(date +%s) + $2))
+	while :; do
+		match=$(l2_console "$1" "$mark" | grep -o "$3" | tail -n 1)
+		if [ -n "$match" ]; then
+			echo "$match"
+			return 0
+		fi
+		l2_alive "$1" || return 1
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# l2_wait_ready NAME SECONDS: waits for the guest's shell.  If QEMU exits
+# first, says with which status (a guest that resets exits with 0, as
+# QEMU runs with -no-reboot).  Not in a subshell: it reaps QEMU.
+l2_wait_ready() {
+	local pid rc=0
+	l2_wait "$1" "$2" KVMMEM-GUEST-READY >/dev/null && return 0
+	pid=$(cat "$(l2_dir "$1")/pid")
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid" || rc=$?
+		echo "# $1: QEMU exited with status $rc before the guest was ready"
+	fi
+	return 1
+}
+
+# l2_type NAME LINE: types LINE into the guest's console.
+l2_type() {
+	local dir
+	dir=$(l2_dir "$1")
+	l2_alive "$1" || return 1
+	wc -c <"$dir/console.log" >"$dir/mark"
+	# Read-write: opening a fifo so never blocks, even if QEMU has just gone.
+	printf '%s\n' "$2" 1<>"$dir/serial.in"
+}
+
+# l2_query NAME SECONDS EXPR: has the guest shell evaluate EXPR (shell
+# words, e.g. '$(cat /proc/loadavg)') and prints the result's first word.
+l2_query() {
+	local n r
+	# The console's length makes the marker unique; l2_type records the same.
+	n=$(wc -c <"$(l2_dir "$1")/console.log")
+	l2_type "$1" "echo \"R\$(($n+0))=$3\"" || return 1
+	r=$(l2_wait "$1" "$2" "R$n=[^ ]*") || return 1
+	echo "${r#R$n=}"
+}
+
+# l2_run NAME SECONDS COMMAND: runs COMMAND in the guest shell and returns
+# its exit status (1 as well if no answer comes in time).
+l2_run() {
+	local rc
+	rc=$(l2_query "$1" "$2" "\$( ($3) >/dev/null 2>&1; echo \$?)") || return 1
+	[ -n "$rc" ] && return "$rc"
+	return 1
+}
+
+# l2_answers NAME SECONDS: the guest's shell still computes.
+l2_answers() {
+	l2_type "$1" 'echo alive $((6*7))' || return 1
+	l2_wait "$1" "$2" 'alive 42' >/dev/null
+}
+
+# l2_meminfo NAME FIELD: a /proc/meminfo field of the guest, in KiB.
+l2_meminfo() {
+	l2_query "$1" 60 "\$(awk '/^$2:/ {print \$2}' /proc/meminfo)"
+}
+
+l2_qmp() {
+	"$KVMMEMCTL" qmp "$(l2_dir "$1")/qmp.sock" "$2"
+}
+
+# l2_balloon NAME MiB SECONDS: sets the balloon and waits for the guest.
+l2_balloon() {
+	"$KVMMEMCTL" balloon -t "$3" "$(l2_dir "$1")/qmp.sock" "$2"
+}
+
+# l2_actual_mb NAME: the guest's memory as QEMU's balloon sees it, in MiB.
+l2_actual_mb() {
+	local reply
+	reply=$(l2_qmp "$1" '{"execute":"query-balloon"}') || return 1
+	reply=${reply#*\"actual\": }
+	echo $((${reply%%\}*} / 1048576))
+}
+
+# l2_quit NAME SECONDS: asks QEMU to quit, waits for it, kills it if it
+# hangs.  Fails if QEMU had to be killed.
+l2_quit() {
+	local dir pid end rc=0
+	dir=$(l2_dir "$1")
+	pid=$(cat "$dir/pid")
+	l2_qmp "$1" '{"execute":"quit"}' >/dev/null 2>&1 || true
+	end=$(($(date +%s) + $2))
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$(date +%s)" -ge "$end" ]; then
+			kill -9 "$pid" 2>/dev/null || true
+			rc=1
+			break
+		fi
+		sleep 0.2
+	done
+	wait "$pid" 2>/dev/null || true
+	kill "$(cat "$dir/reader")" 2>/dev/null || true
+	wait "$(cat "$dir/reader")" 2>/dev/null || true
+	return $rc
+}
+
+# l2_kill_all: for traps; stops every guest still running, and its reader.
+l2_kill_all() {
+	local dir
+	for dir in "$L2_WORK"/*/; do
+		[ -f "$dir/pid" ] || continue
+		kill -9 "$(cat "$dir/pid")" 2>/dev/null || true
+		kill "$(cat "$dir/reader")" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+}
+
+# l2_tail NAME: for a failure report, as TAP diagnostics: QEMU's state,
+# the end of the guest's console and of QEMU's log.  If QEMU still runs, it
+# also types an empty line and shows what that brings: output that resumes
+# after a keystroke means the guest's serial transmit interrupt got lost.
+l2_tail() {
+	local dir
+	dir=$(l2_dir "$1")
+	echo "# --- $1 console (last 15 lines) ---"
+	l2_console "$1" | tail -n 15 | sed 's/^/# /'
+	echo "# --- $1 qemu.log ---"
+	tail -n 15 "$dir/qemu.log" | sed 's/^/# /'
+	l2_alive "$1" || return 0
+	echo "# --- $1: $(l2_qmp "$1" '{"execute":"query-status"}' 2>&1)"
+	l2_type "$1" "" && sleep 5
+	echo "# --- $1 console after typing a newline ---"
+	l2_console "$1" "$(cat "$dir/mark")" | sed 's/^/# /'
+}
