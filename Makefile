@@ -37,6 +37,18 @@ vm-run:
 bench:
 	selftests/rig/vm-run.sh $(KERNEL) selftests/kvmmem/bench.sh
 
+# Page sharing against KSM: the same stock QEMU guests in one boot.
+bench-ksm:
+	KERNEL=$(KERNEL) selftests/rig/bench-ksm.sh
+
+# The content table's hash-and-lookup cost against a memcpy (native).
+bench-table:
+	$(MAKE) -C selftests/unit bench
+
+# The figures of Documentation/policy.rst, from the simulator.
+sim-figures:
+	$(MAKE) -C userspace sim-figures
+
 # checkpatch.pl --strict over the kernel code: module/ and uapi/
 lint:
 	selftests/rig/lint.sh
@@ -45,6 +57,8 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests/kvmmem clean
+	$(MAKE) -C selftests/unit clean
 	rm -rf build
 
-.PHONY: all module userspace selftests check demo vm-run bench lint clean
+.PHONY: all module userspace selftests check demo vm-run bench bench-ksm \
+	bench-table sim-figures lint clean

@@ -12,7 +12,9 @@
 # which selftests/rig/check.sh reads on the host.  A listed test whose file
 # is missing is reported as a failure, never skipped silently.
 #
-# Usage: run_all.sh [NAME...]   (default: everything in tests.list)
+# Usage: run_all.sh [-l LIST] [NAME...]
+#   LIST: a list file in this directory (default tests.list); NAMEs given
+#   instead run just those.
 # Environment: KVMMEM_TEST_TIMEOUT=600, seconds before a test is killed, so
 # that one hung test cannot use up the whole VM's time.
 
@@ -21,13 +23,15 @@ dir=${KVMMEM_SELFTESTS:-/selftests}
 timeout=${KVMMEM_TEST_TIMEOUT:-600}
 failed=0
 
-# Prints the test names of tests.list: one a line, '#' starts a comment.
+list=tests.list
+
+# Prints the test names of $list: one a line, '#' starts a comment.
 list_tests() {
-	if [ ! -f "$dir/tests.list" ]; then
-		echo "not ok - tests.list missing in $dir" >&2
+	if [ ! -f "$dir/$list" ]; then
+		echo "not ok - $list missing in $dir" >&2
 		return 1
 	fi
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$dir/tests.list"
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$dir/$list"
 }
 
 # Runs test $1 and prints its exit status; 127 when the file is missing.
@@ -62,10 +66,14 @@ run_one() {
 main() {
 	local names name
 	cd "$dir" || exit 1
+	if [ "${1:-}" = -l ]; then
+		list=$2
+		shift 2
+	fi
 	if [ $# -gt 0 ]; then
 		names=$*
 	else
-		names=$(list_tests) || { echo "not ok - tests.list missing"; exit 1; }
+		names=$(list_tests) || { echo "not ok - $list missing"; exit 1; }
 	fi
 	for name in $names; do
 		run_one "$name"

@@ -3,8 +3,9 @@
 #
 # check.sh: `make check`.  Installs what the rig needs, runs the native unit
 # tests (selftests/unit, when it exists), then the VM suite
-# (selftests/kvmmem/run_all.sh) on each supported kernel, and sums up the
-# TAP results:
+# (selftests/kvmmem/run_all.sh, two boots: tests.list with two vCPUs,
+# tests-kvm.list with one) on each supported kernel, and sums up the TAP
+# results:
 #
 #   <series>: <test>: ok 1 - ...        one line per result
 #   # <series>: N s                      wall time of that kernel's run
@@ -99,22 +100,31 @@ run_unit() {
 	rm -f "$log"
 }
 
-# One kernel: vm-run.sh with the suite, its console parsed.
-run_series() {
-	local series=$1 log rc=0 start counts
-	log=$RIG_REPO/build/check-$series.log
+# One boot: vm-run.sh with run_all.sh on one list and VM_SMP vCPUs, its
+# console parsed.  $3 names the boot in the output.
+run_boot() {
+	local series=$1 list=$2 smp=$3 name=$1/$2 log rc=0 counts
+	log=$RIG_REPO/build/check-$series-$list.log
 	mkdir -p "$RIG_REPO/build"
-	start=$(rig_now)
-	KVMMEM_SKIP_DEPS=1 "$RIG_DIR/vm-run.sh" "$series" \
-		"$RIG_REPO/selftests/kvmmem/run_all.sh" >"$log" 2>&1 || rc=$?
-	counts=$(tap_count "$series" <"$log")
+	VM_SMP=$smp KVMMEM_SKIP_DEPS=1 "$RIG_DIR/vm-run.sh" "$series" \
+		"$RIG_REPO/selftests/kvmmem/run_all.sh" -l "$list" >"$log" 2>&1 || rc=$?
+	counts=$(tap_count "$name" <"$log")
 	grep -v '^COUNTS ' <<<"$counts" || true
 	add_counts "$(tail -n 1 <<<"$counts")"
 	if ! tr -d '\r' <"$log" | grep -q '^RIG-EXIT [0-9]*$'; then
-		echo "$series: not ok - the VM run failed (vm-run.sh status $rc); log tail:"
-		tail -n 40 "$log" | sed "s/^/$series: | /"
+		echo "$name: not ok - the VM run failed (vm-run.sh status $rc); log tail:"
+		tail -n 40 "$log" | sed "s/^/$name: | /"
 		FAILED=$((FAILED + 1))
 	fi
+}
+
+# One kernel: the SMP tests on two vCPUs, the tests that run KVM guests on
+# one (see VM_SMP in vm-run.sh).
+run_series() {
+	local series=$1 start
+	start=$(rig_now)
+	run_boot "$series" tests.list 2
+	run_boot "$series" tests-kvm.list 1
 	echo "# $series: $(($(rig_now) - start)) s"
 }
 

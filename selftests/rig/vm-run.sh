@@ -18,6 +18,13 @@
 # Environment:
 #   VM_TIMEOUT=900        seconds before the VM is killed
 #   VM_APPEND=...         extra kernel command-line arguments for L1
+#   VM_SMP=1              vCPUs of L1.  One by default: with two, QEMU's
+#                         multi-threaded TCG now and then lets a vCPU run a
+#                         kernel text patch half-done (an "Oops: int3" in
+#                         L1 as KVM flips a static key when an L2 guest
+#                         starts); -accel tcg,thread=single avoids it too
+#                         but boots L2 ten times slower.  Tests of SMP
+#                         races use 2 and start no L2 guest.
 #   KVMMEM_SKIP_DEPS=1    do not run deps.sh
 #   KVMMEM_CACHE=DIR      download cache (default ~/.cache/kvmmem)
 # shellcheck disable=SC2317 # functions run through rig_with_lock look unreachable
@@ -139,7 +146,7 @@ EOF
 stage_selftests() {
 	local dir=$1/selftests src=$RIG_REPO/selftests/kvmmem f
 	mkdir -p "$dir"
-	for f in "$src"/*.sh "$src"/tests.list "$src"/build/*; do
+	for f in "$src"/*.sh "$src"/*.list "$src"/build/*; do
 		[ -f "$f" ] && cp "$f" "$dir/"
 	done
 	return 0
@@ -186,7 +193,7 @@ boot() {
 	local kver=$1 initrd=$2 log=$3 rc
 	set +e
 	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
-		-m 3G -smp 2 -nographic -no-reboot -nic none \
+		-m 3G -smp "${VM_SMP:-1}" -nographic -no-reboot -nic none \
 		-kernel "$(rig_vmlinuz "$kver")" -initrd "$initrd" \
 		-append "console=ttyS0 quiet panic=-1 $VM_APPEND" \
 		</dev/null 2>&1 | strip_escapes | tee "$log"
