@@ -4,7 +4,8 @@
 # demo.sh: kvmmem with stock QEMU, shown step by step.  Runs inside the test
 # VM (selftests/rig/demo.sh starts it there): two L2 guests whose RAM are
 # files on kvmmem; both use memory, one frees its data and is ballooned to
-# half its size, and the machine pages come back to the host.
+# half its size, and the machine pages come back to the host; then the
+# page sharing scanner merges what the two guests have in common.
 set -eu
 
 # vm-run.sh runs a script as /run-script, run_all.sh from /selftests.
@@ -24,6 +25,8 @@ mounted=0
 
 cleanup() {
 	l2_kill_all
+	echo 2 >"$KVMMEM_SYSFS/run" 2>/dev/null || true
+	echo 0 >"$KVMMEM_SYSFS/run" 2>/dev/null || true
 	[ $mounted -eq 0 ] || umount "$mnt" 2>/dev/null || true
 	rm -rf "$L2_WORK"
 }
@@ -101,6 +104,35 @@ l2_balloon vm1 $GUEST_MB $TIMEOUT | tail -n 1 | sed 's/^/  /'
 for vm in vm1 vm2; do
 	l2_answers $vm 60 || die "$vm does not answer"
 	echo "  $vm: echo alive \$((6*7)) -> alive 42 (balloon: $(l2_actual_mb $vm) MiB)"
+done
+
+# Pages the scanner saved: guest pages sharing a frame, and zero pages.
+saved_pages() {
+	echo $(($(kvmmem_counter pages_sharing) + $(kvmmem_counter zero_pages)))
+}
+
+step "share identical pages: start the scanner (run=1, 20000 pages every 20 ms)"
+before=$(mib)
+echo 20000 >"$KVMMEM_SYSFS/pages_to_scan"
+echo 20 >"$KVMMEM_SYSFS/sleep_millisecs"
+echo 1 >"$KVMMEM_SYSFS/run"
+t0=$(date +%s)
+last=-1
+while [ "$(saved_pages)" -ne "$last" ] && [ $(($(date +%s) - t0)) -lt 180 ]; do
+	last=$(saved_pages)
+	sleep 10
+done
+show
+echo "  => the guests share: $(kvmmem_counter pages_shared) shared frames back" \
+	"$(kvmmem_counter pages_sharing) more guest pages, and $(kvmmem_counter zero_pages)" \
+	"zero pages map the zero frame"
+echo "     kvmmem holds $before -> $(mib) MiB after $(($(date +%s) - t0)) s;" \
+	"$(kvmmem_counter full_scans) full scans, $(kvmmem_counter cow_breaks) copy-on-write breaks"
+for vm in vm1 vm2; do
+	l2_run $vm $TIMEOUT "dd if=/dev/zero of=/dev/shm/after bs=1M count=16" ||
+		die "$vm cannot write after merging"
+	l2_answers $vm 60 || die "$vm does not answer after merging"
+	echo "  $vm: wrote 16 MiB more and answers (copy-on-write works)"
 done
 
 step "shut down"
