@@ -358,12 +358,19 @@ bool kvmmem_pmap_cmpxchg(struct inode *inode, pgoff_t gfn, void *old,
 	return xa_cmpxchg(frames_of(inode), gfn, old, entry, GFP_NOWAIT) == old;
 }
 
-/* The entry's page is locked and the entry erased: let it go. */
+/*
+ * The entry's page is locked and the entry erased: let it go.  A shared
+ * frame's sharer count changes only under its page lock, so the page is
+ * unlocked here, after kvmmem_share_drop().
+ */
 static void drop_entry(struct inode *inode, void *entry)
 {
 	struct page *page = kvmmem_entry_page(entry);
+	bool last = !kvmmem_entry_is_shared(entry) ||
+		    kvmmem_share_drop(inode, page);
 
-	if (!kvmmem_entry_is_shared(entry) || kvmmem_share_drop(inode, page))
+	unlock_page(page);
+	if (last)
 		kvmmem_pmap_frame_freed(inode);
 	/* Mappings hold their own references until they are zapped. */
 	put_page(page);
@@ -395,7 +402,6 @@ unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 
 		lock_page(page);
 		xa_erase(frames_of(inode), gfn);
-		unlock_page(page);
 		drop_entry(inode, entry);
 		removed++;
 		cond_resched();
@@ -424,7 +430,6 @@ void kvmmem_pmap_destroy(struct inode *inode)
 		/* Shared frames are still reachable through other files. */
 		lock_page(page);
 		xa_erase(frames, gfn);
-		unlock_page(page);
 		drop_entry(inode, entry);
 		freed++;
 		cond_resched();
