@@ -18,13 +18,16 @@
 # Environment:
 #   VM_TIMEOUT=900        seconds before the VM is killed
 #   VM_APPEND=...         extra kernel command-line arguments for L1
-#   VM_SMP=1              vCPUs of L1.  One by default: with two, QEMU's
-#                         multi-threaded TCG now and then lets a vCPU run a
-#                         kernel text patch half-done (an "Oops: int3" in
-#                         L1 as KVM flips a static key when an L2 guest
-#                         starts); -accel tcg,thread=single avoids it too
-#                         but boots L2 ten times slower.  Tests of SMP
-#                         races use 2 and start no L2 guest.
+#   VM_SMP=2              vCPUs of L1.  The emulator is not flawless with
+#                         nested guests: with two vCPUs, multi-threaded TCG
+#                         now and then lets a vCPU run a kernel text patch
+#                         half-done ("Oops: int3" in L1 as KVM flips a
+#                         static key when an L2 guest starts; 2 in ~15
+#                         runs); with one, L1 once stopped dead (idle, no
+#                         output) while an L2 guest booted.
+#                         -accel tcg,thread=single boots L2 ten times slower.
+#   VM_STALL=0            stop the VM when its console has been silent this
+#                         many seconds (0: never; make check uses 300)
 #   KVMMEM_SKIP_DEPS=1    do not run deps.sh
 #   KVMMEM_CACHE=DIR      download cache (default ~/.cache/kvmmem)
 # shellcheck disable=SC2317 # functions run through rig_with_lock look unreachable
@@ -190,16 +193,45 @@ strip_escapes() {
 # and to LOG.  Standard input is closed so that QEMU leaves the terminal
 # alone and CI (which has no stdin) behaves as a terminal does.
 boot() {
-	local kver=$1 initrd=$2 log=$3 rc
+	local kver=$1 initrd=$2 log=$3 rc pidfile=$2.pid watcher=
+	rm -f "$pidfile"
+	if [ "${VM_STALL:-0}" -gt 0 ]; then
+		watch_stall "$log" "$pidfile" &
+		watcher=$!
+	fi
 	set +e
 	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
-		-m 3G -smp "${VM_SMP:-1}" -nographic -no-reboot -nic none \
+		-m 3G -smp "${VM_SMP:-2}" -nographic -no-reboot -nic none \
+		-pidfile "$pidfile" \
 		-kernel "$(rig_vmlinuz "$kver")" -initrd "$initrd" \
 		-append "console=ttyS0 quiet panic=-1 $VM_APPEND" \
 		</dev/null 2>&1 | strip_escapes | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
+	[ -z "$watcher" ] || kill "$watcher" 2>/dev/null || true
 	return "$rc"
+}
+
+# Stops the VM once LOG has not grown for VM_STALL seconds: an emulated L1
+# that stops dead would otherwise sit until VM_TIMEOUT.
+watch_stall() {
+	local log=$1 pidfile=$2 size last=-1 quiet=0
+	while sleep 10; do
+		[ -s "$pidfile" ] || continue
+		kill -0 "$(cat "$pidfile")" 2>/dev/null || return 0
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then
+			quiet=$((quiet + 10))
+		else
+			quiet=0
+			last=$size
+		fi
+		if [ "$quiet" -ge "$VM_STALL" ]; then
+			echo "rig: console silent for $quiet s: stopping the VM" >&2
+			kill "$(cat "$pidfile")" 2>/dev/null
+			return 0
+		fi
+	done
 }
 
 # Turns the console log into the exit status of vm-run.sh.
