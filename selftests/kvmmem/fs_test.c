@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvmmem_sysfs.h"
 #include "tap.h"
 
 #define PG 4096L
@@ -30,38 +31,6 @@
 
 static char mnt[] = "/tmp/kvmmem-fs-XXXXXX";
 static sigjmp_buf sigbus_jmp;
-
-static long counter(const char *name)
-{
-	char path[256], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : SYSFS, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtol(buf, NULL, 10);
-}
-
-static bool expect(bool cond, const char *what)
-{
-	if (!cond)
-		tap_diag("check failed: %s", what);
-	return cond;
-}
-
-static bool expect_eq(long got, long want, const char *what)
-{
-	if (got != want)
-		tap_diag("%s: got %ld, want %ld", what, got, want);
-	return got == want;
-}
 
 static int make_file(const char *name, off_t size)
 {

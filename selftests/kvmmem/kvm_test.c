@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kvmmem_sysfs.h"
 #include "tap.h"
 
 #define PAGE		4096u
@@ -115,24 +116,6 @@ struct call {
 	uint32_t gpa;		/* where ES:DI points */
 	uint32_t eax, ebx, ecx;
 };
-
-static long read_counter(const char *name)
-{
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSFS_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
 
 static uint32_t pattern(uint32_t gpa)
 {
@@ -397,14 +380,14 @@ static void test_guest_writes(struct ctx *ctx)
 
 static int punch(struct ctx *ctx)
 {
-	long before = read_counter("pages_freed_by_punch");
+	long before = counter("pages_freed_by_punch");
 
 	if (fallocate(ctx->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      HOLE_GPA, HOLE_SIZE) < 0) {
 		tap_diag("fallocate(PUNCH_HOLE): %s", strerror(errno));
 		return -1;
 	}
-	ctx->freed_delta = read_counter("pages_freed_by_punch") - before;
+	ctx->freed_delta = counter("pages_freed_by_punch") - before;
 	return 0;
 }
 
@@ -474,8 +457,8 @@ static void test_pwrite(struct ctx *ctx, uint32_t gpa, uint32_t old,
 /* (d) The counters account for exactly what this test did. */
 static void test_counters(struct ctx *ctx, int torn_down)
 {
-	long alloc = read_counter("pages_allocated");
-	long files = read_counter("files");
+	long alloc = counter("pages_allocated");
+	long files = counter("files");
 
 	if (access(SYSFS_DIR, F_OK) < 0)
 		tap_diag("no %s: %s", SYSFS_DIR, strerror(errno));
@@ -534,8 +517,8 @@ int main(int argc, char **argv)
 		ctx.fstype = optarg;
 	}
 	tap_plan(NR_TESTS);
-	ctx.alloc_before = read_counter("pages_allocated");
-	ctx.files_before = read_counter("files");
+	ctx.alloc_before = counter("pages_allocated");
+	ctx.files_before = counter("files");
 	if (file_setup(&ctx) < 0) {
 		file_teardown(&ctx);
 		fail_until(NR_TESTS, "kvm_test (no guest-RAM file)");

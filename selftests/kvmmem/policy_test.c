@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kvmmem_sysfs.h"
 #include "tap.h"
 
 #define PG 4096L
@@ -29,59 +30,12 @@
 
 static char mnt[] = "/tmp/kvmmem-policy-XXXXXX";
 
-static long counter(const char *name)
-{
-	char path[256], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : SYSFS, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtol(buf, NULL, 10);
-}
-
-static int knob(const char *name, const char *value)
-{
-	char path[256];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : SYSFS, name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, value, strlen(value)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
 static void knob_long(const char *name, long value)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%ld", value);
 	knob(name, buf);
-}
-
-static bool expect(bool cond, const char *what)
-{
-	if (!cond)
-		tap_diag("check failed: %s", what);
-	return cond;
-}
-
-static bool expect_eq(long got, long want, const char *what)
-{
-	if (got != want)
-		tap_diag("%s: got %ld, want %ld", what, got, want);
-	return got == want;
 }
 
 static void periods(int n)
@@ -318,6 +272,8 @@ static bool test_states(void)
 	int fd = make_file("st", 0);
 	bool ok;
 
+	/* earlier tests may have filled the trace buffer: start it empty */
+	close(open("/sys/kernel/tracing/trace", O_WRONLY | O_TRUNC));
 	knob("/sys/kernel/tracing/events/kvmmem/kvmmem_state_change/enable", "1");
 	knob("budget_pages", "1000");
 	ok = expect(fd >= 0, "create") && state_after(fd, 500, "high") &&
@@ -333,17 +289,19 @@ static bool test_states(void)
 
 static bool test_state_tracepoint(void)
 {
-	char buf[8192];
+	static char buf[1 << 20];
 	int fd = open("/sys/kernel/tracing/trace", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	ssize_t n, len = 0;
 
-	if (fd >= 0)
-		close(fd);
-	if (n < 0) {
+	if (fd < 0) {
 		tap_diag("no tracefs");
 		return false;
 	}
-	buf[n] = 0;
+	while (len < (ssize_t)sizeof(buf) - 1 &&
+	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
 	return expect(strstr(buf, "kvmmem_state_change: hard -> soft") != NULL,
 		      "state change traced");
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvmmem_sysfs.h"
 #include "tap.h"
 
 #define PG 4096L
@@ -27,54 +28,6 @@
 #define SYSFS "/sys/kernel/mm/kvmmem/"
 
 static char mnt[] = "/tmp/kvmmem-share-XXXXXX";
-
-static long counter(const char *name)
-{
-	char path[256], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : SYSFS, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtol(buf, NULL, 10);
-}
-
-/* Write @value to a knob; returns 0 or the errno of the write. */
-static int knob(const char *name, const char *value)
-{
-	char path[256];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : SYSFS, name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, value, strlen(value)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
-static bool expect(bool cond, const char *what)
-{
-	if (!cond)
-		tap_diag("check failed: %s", what);
-	return cond;
-}
-
-static bool expect_eq(long got, long want, const char *what)
-{
-	if (got != want)
-		tap_diag("%s: got %ld, want %ld", what, got, want);
-	return got == want;
-}
 
 /* Page contents: byte pattern from a 32-bit tag, all bytes of the page. */
 static void fill(char *page, uint32_t tag)

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvmmem_sysfs.h"
 #include "tap.h"
 
 #define PG		4096L
@@ -76,39 +77,6 @@ static char mnt[] = "/tmp/kvmmem-stress-XXXXXX";
 static uint8_t patterns[NPATTERNS][PG];
 
 /* --- sysfs ------------------------------------------------------------- */
-
-static long counter(const char *name)
-{
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSFS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtol(buf, NULL, 10);
-}
-
-static int knob(const char *name, const char *value)
-{
-	char path[128];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), SYSFS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, value, strlen(value)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
 
 /* --- the writers ------------------------------------------------------- */
 
