@@ -127,30 +127,33 @@ static void account_entries(struct inode *inode, long n)
 static struct page *get_or_alloc(struct inode *inode, pgoff_t gfn)
 {
 	struct page *page, *old;
-	void *entry;
 
-	entry = xa_load(frames_of(inode), gfn);
-	if (entry) {
-		page = kvmmem_entry_page(entry);
+	for (;;) {
+		/*
+		 * Merges and copy-on-write replace entries, and drop the old
+		 * page, under the shared lock we hold: take the reference the
+		 * lock-free way.
+		 */
+		page = kvmmem_pmap_get(inode, gfn);
+		if (page)
+			return page;
+		page = kvmmem_pmap_alloc_frame(inode);
+		if (IS_ERR(page))
+			return page;
+		/* The caller's reference, before the scanner can see the page. */
 		get_page(page);
-		return page;
-	}
-	page = kvmmem_pmap_alloc_frame(inode);
-	if (IS_ERR(page))
-		return page;
-	old = xa_cmpxchg(frames_of(inode), gfn, NULL, page, GFP_KERNEL);
-	if (old) {
+		old = xa_cmpxchg(frames_of(inode), gfn, NULL, page, GFP_KERNEL);
+		if (!old) {
+			account_entries(inode, 1);
+			return page;
+		}
 		/* Lost a race with another fault, or the xarray had no memory. */
+		put_page(page);
 		__free_page(page);
 		kvmmem_pmap_frame_freed(inode);
 		if (xa_is_err(old))
 			return ERR_PTR(xa_err(old));
-		page = kvmmem_entry_page(old);
-	} else {
-		account_entries(inode, 1);
 	}
-	get_page(page);
-	return page;
 }
 
 /* Caller holds invalidate_lock shared: a private frame for @gfn, ref'd. */
@@ -180,6 +183,12 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 		}
 		if (!(flags & KVMMEM_PMAP_WRITE) || !kvmmem_entry_is_shared(entry))
 			return page;
+		if (kvmmem_share_is_zero(entry)) {
+			/* merged into the zero frame since the first look */
+			unlock_page(page);
+			put_page(page);
+			continue;
+		}
 		copy = kvmmem_share_break(inode, gfn, page);
 		if (copy != page) {
 			unlock_page(page);
@@ -252,6 +261,11 @@ int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page)
 		err = 0;
 		goto out;
 	}
+	if (kvmmem_share_is_zero(entry)) {
+		/* merged into the zero frame since the first look: refault */
+		unlock_page(page);
+		goto out;
+	}
 	copy = kvmmem_share_break(inode, gfn, page);
 	if (copy == page) {
 		err = 0;
@@ -289,8 +303,11 @@ struct page *kvmmem_pmap_get(struct inode *inode, pgoff_t gfn)
 	do {
 		entry = xa_load(frames_of(inode), gfn);
 		page = kvmmem_entry_page(entry);
-		if (!page || !get_page_unless_zero(page))
+		if (!page)
 			break;
+		/* Being freed: its entry has been replaced, look again. */
+		if (!get_page_unless_zero(page))
+			continue;
 		if (likely(xa_load(frames_of(inode), gfn) == entry))
 			break;
 		put_page(page);
