@@ -48,18 +48,24 @@ l2_alive() {
 }
 
 # l2_start NAME MEMFILE MiB: boots guest NAME in the background with MiB of
-# RAM backed by MEMFILE (created by QEMU) and a virtio balloon.
+# RAM backed by MEMFILE (created by QEMU) and a virtio balloon.  MEMFILE
+# "anon" gives QEMU's anonymous RAM instead, with mem-merge on (for KSM).
 l2_start() {
-	local dir cpu=host
-	dir=$(l2_dir "$1")
+	local dir cpu=host name=$1 mb=$3
+	dir=$(l2_dir "$name")
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	mkfifo "$dir/serial.in" "$dir/serial.out"
 	[ "$L2_ACCEL" = kvm ] || cpu=max
-	qemu-system-x86_64 -accel "$L2_ACCEL" -cpu "$cpu" -m "$3M" -smp 1 \
-		-nodefaults -no-user-config -display none -no-reboot \
-		-object "memory-backend-file,id=ram0,size=$3M,mem-path=$2,share=on" \
-		-machine memory-backend=ram0 -device virtio-balloon-pci \
+	if [ "$2" = anon ]; then
+		set -- -machine mem-merge=on
+	else
+		set -- -object "memory-backend-file,id=ram0,size=${mb}M,mem-path=$2,share=on" \
+			-machine memory-backend=ram0
+	fi
+	qemu-system-x86_64 -accel "$L2_ACCEL" -cpu "$cpu" -m "${mb}M" -smp 1 \
+		-nodefaults -no-user-config -display none -no-reboot "$@" \
+		-device virtio-balloon-pci \
 		-kernel "$L2_KERNEL" -initrd "$L2_INITRD" -append "$L2_APPEND" \
 		-serial "pipe:$dir/serial" \
 		-qmp "unix:$dir/qmp.sock,server=on,wait=off" $L2_QEMU_ARGS \

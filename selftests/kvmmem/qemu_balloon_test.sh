@@ -25,6 +25,8 @@ for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
 	[ -f "$lib/l2guest.sh" ] && break
 done
 . "$lib/l2guest.sh"
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$lib/tap.sh"
 
 GUEST_MB=256
 BALLOON_MB=$((GUEST_MB / 2))
@@ -41,32 +43,9 @@ NTESTS=5
 L2_WORK=$(mktemp -d /tmp/qemu_balloon.XXXXXX)
 mnt=$L2_WORK/mnt
 mounted=0
-testno=0
-failed=0
 
-result() {
-	testno=$((testno + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $testno - $2"
-	else
-		echo "not ok $testno - $2"
-		failed=$((failed + 1))
-	fi
-}
 
-skip_all() {
-	local i=1
-	while [ $i -le $NTESTS ]; do
-		echo "ok $i - qemu_balloon # SKIP $1"
-		i=$((i + 1))
-	done
-	exit 0
-}
 
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
 
 # balloon_to MiB: sets vm1's balloon and waits; shows how it went.
 balloon_to() {
@@ -84,16 +63,16 @@ cleanup() {
 
 echo "TAP version 13"
 echo "1..$NTESTS"
-[ -c /dev/kvm ] || [ "$L2_ACCEL" != kvm ] || skip_all "no /dev/kvm (nested virtualization unavailable)"
-[ -d "$KVMMEM_SYSFS" ] || bail "$KVMMEM_SYSFS missing: kvmmem.ko is not loaded"
-[ -f "$L2_KERNEL" ] && [ -f "$L2_INITRD" ] || bail "no L2 guest at $L2_KERNEL, $L2_INITRD"
-command -v qemu-system-x86_64 >/dev/null || bail "qemu-system-x86_64 not found"
-command -v "$KVMMEMCTL" >/dev/null || bail "$KVMMEMCTL not found"
+[ -c /dev/kvm ] || [ "$L2_ACCEL" != kvm ] || tap_skip_all $NTESTS qemu_balloon "no /dev/kvm (nested virtualization unavailable)"
+[ -d "$KVMMEM_SYSFS" ] || tap_bail "$KVMMEM_SYSFS missing: kvmmem.ko is not loaded"
+[ -f "$L2_KERNEL" ] && [ -f "$L2_INITRD" ] || tap_bail "no L2 guest at $L2_KERNEL, $L2_INITRD"
+command -v qemu-system-x86_64 >/dev/null || tap_bail "qemu-system-x86_64 not found"
+command -v "$KVMMEMCTL" >/dev/null || tap_bail "$KVMMEMCTL not found"
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$mnt"
-mount -t kvmmem -o size=1G none "$mnt" || bail "cannot mount kvmmem"
+mount -t kvmmem -o size=1G none "$mnt" || tap_bail "cannot mount kvmmem"
 mounted=1
 start_kb=$(kvmmem_held_kb)
 echo "# kvmmem holds $start_kb KiB before the test"
@@ -105,7 +84,7 @@ up=1
 l2_wait_ready vm1 "$BOOT_TIMEOUT" && l2_answers vm1 60 && up=0
 echo "# L2 boot took $(($(date +%s) - t0)) s (accel $L2_ACCEL)"
 [ $up -eq 0 ] || l2_tail vm1
-result $up "guest boots with its RAM on kvmmem"
+tap_result $up "guest boots with its RAM on kvmmem"
 
 # 2: guest data lands in kvmmem frames
 rc=1
@@ -122,7 +101,7 @@ if [ $up -eq 0 ] && [ $fill_mb -gt 0 ]; then
 fi
 [ $up -ne 0 ] || echo "# guest MemAvailable $((avail_kb / 1024)) MiB, filled $fill_mb MiB"
 [ $rc -eq 0 ] || [ $up -ne 0 ] || l2_tail vm1
-result $rc "guest's data is held in kvmmem frames"
+tap_result $rc "guest's data is held in kvmmem frames"
 
 # 3: inflate the balloon over the freed data
 rc=1
@@ -145,7 +124,7 @@ if [ $up -eq 0 ] && l2_run vm1 60 "rm /dev/shm/fill"; then
 	fi
 fi
 [ $rc -eq 0 ] || [ $up -ne 0 ] || l2_tail vm1
-result $rc "balloon inflation frees kvmmem frames"
+tap_result $rc "balloon inflation frees kvmmem frames"
 
 # 4: deflate, use the memory again
 rc=1
@@ -158,7 +137,7 @@ if [ $up -eq 0 ] && balloon_to $GUEST_MB; then
 	fi
 fi
 [ $rc -eq 0 ] || [ $up -ne 0 ] || l2_tail vm1
-result $rc "guest uses deflated memory and answers"
+tap_result $rc "guest uses deflated memory and answers"
 
 # 5: everything given back
 rc=0
@@ -175,6 +154,6 @@ done
 end_kb=$(kvmmem_held_kb)
 echo "# after umount: kvmmem holds $end_kb KiB (before the test: $start_kb KiB)"
 [ "$end_kb" -eq "$start_kb" ] || rc=1
-result $rc "quit and umount give every frame back"
+tap_result $rc "quit and umount give every frame back"
 
-[ $failed -eq 0 ]
+[ $tap_failed -eq 0 ]

@@ -8,18 +8,12 @@
 set -u
 SYS=/sys/kernel/mm/kvmmem
 KO=${KVMMEM_KO:-/lib/kvmmem/kvmmem.ko}
-n=0
-failed=0
-
-result() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
+# run_all.sh runs it from /selftests, vm-run.sh as /run-script.
+for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
+	[ -f "$lib/tap.sh" ] && break
+done
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$lib/tap.sh"
 
 echo "TAP version 13"
 echo "1..5"
@@ -27,7 +21,7 @@ echo "1..5"
 dir=$(mktemp -d /tmp/kvmmem-unload-XXXXXX)
 mount -t kvmmem -o size=4M none "$dir" && dd if=/dev/zero of="$dir/f" bs=4096 count=8 2>/dev/null
 if rmmod kvmmem 2>/dev/null; then busy=1; else busy=0; fi
-result "$busy" "rmmod refused while mounted"
+tap_result "$busy" "rmmod refused while mounted"
 
 umount "$dir"
 rmdir "$dir"
@@ -36,21 +30,21 @@ pages=$(cat $SYS/pages_allocated)
 files=$(cat $SYS/files)
 echo "# after the last unmount: mounts=$left pages_allocated=$pages files=$files"
 [ "$left" -eq 0 ] && [ "$pages" -eq 0 ] && [ "$files" -eq 0 ]
-result $? "no mounts, pages_allocated 0 and files 0 after unmount"
+tap_result $? "no mounts, pages_allocated 0 and files 0 after unmount"
 
 rmmod kvmmem
 rc=$?
 [ $rc -eq 0 ] && [ ! -e $SYS ] && ! grep -q '^kvmmem ' /proc/modules
-result $? "rmmod succeeds and removes $SYS"
+tap_result $? "rmmod succeeds and removes $SYS"
 
 insmod "$KO" && [ -r $SYS/pages_allocated ] && rmmod kvmmem && insmod "$KO"
-result $? "the module loads and unloads again"
+tap_result $? "the module loads and unloads again"
 
 # The whole suite ran before this test: any BUG, WARNING or Oops in the
 # kernel log is a failure of some test, even one that reported ok.
 bad=$(dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|kernel BUG|list_del corruption|Bad page|refcount_t:' | head -5)
 [ -z "$bad" ]
-result $? "kernel log has no BUG, WARNING or Oops"
+tap_result $? "kernel log has no BUG, WARNING or Oops"
 [ -n "$bad" ] && echo "$bad" | sed 's/^/# /'
 
-exit $((failed > 0))
+exit $((tap_failed > 0))
