@@ -208,11 +208,10 @@ start_pages=$(knob pages_allocated)
 echo "# kvmmem holds $start_pages pages before the test; scanner: $SCAN_PAGES pages every $SCAN_SLEEP_MS ms"
 
 # 1: boot the three guests, one after the other.  Under the emulator, L2
-# guests booting side by side now and then reset mid-boot (triple fault),
-# on tmpfs as well as on kvmmem and with kvmmem unloaded, and L1 itself
-# sometimes dies in a vCPU thread (Documentation/testing.rst, "Known
-# emulator faults"); one at a time they boot reliably.  A guest that
-# resets anyway gets one more try, said aloud.
+# guests booting side by side now and then reset mid-boot (triple fault)
+# or take L1 down, on tmpfs as well as on kvmmem and with kvmmem unloaded
+# (Documentation/testing.rst, "Known emulator faults"); one at a time is
+# gentler.  A guest that resets anyway gets one more try, said aloud.
 t0=$(date +%s)
 up=0
 for vm in $GUESTS; do
