@@ -238,7 +238,7 @@ void kvmmem_alloc_rebalance(void)
 		}
 	}
 	for (i = 0; i < n; i++)
-		iput(files[i]);
+		kvmmem_registry_put(files[i]);
 	kvfree(scratch);
 	kvfree(vms);
 	kvfree(files);

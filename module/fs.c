@@ -628,10 +628,12 @@ static void kvmmem_kill_sb(struct super_block *sb)
 	struct kvmmem_sb_info *sbi = KVMMEM_SB(sb);
 	bool counted = sb->s_root;	/* fill_super got to the end */
 
+	kvmmem_registry_drain(sbi);
 	kill_litter_super(sb);
 	if (counted)
 		atomic_long_sub(sbi->budget.max_pages, &kvmmem_mounted_pages);
-	kfree(sbi);
+	/* A registry lookup may still be looking at it (registry.c). */
+	kfree_rcu(sbi, rcu);
 }
 
 static struct file_system_type kvmmem_fs_type = {

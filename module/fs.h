@@ -13,6 +13,9 @@ struct kvmmem_file_kobj;
 
 struct kvmmem_sb_info {
 	struct kvmmem_budget budget;
+	atomic_t pins;			/* files pinned through the registry */
+	bool draining;			/* unmounting: no new pins */
+	struct rcu_head rcu;
 	umode_t root_mode;
 	kuid_t root_uid;
 	kgid_t root_gid;

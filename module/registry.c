@@ -9,7 +9,16 @@
  * freed after an RCU grace period, so a lookup never touches freed
  * memory.  An id may be reused after its file is gone: a hint naming it is
  * then wrong, which is why every hint is re-hashed before it is trusted.
+ *
+ * Unmounting must not meet such a reference: the VFS evicts every inode of
+ * the mount once its dentries are gone, and an inode that a background
+ * user (scanner, sampling, rebalance) still pins then is a busy inode after
+ * unmount, a BUG on the way to a use-after-free.  So each mount counts the
+ * pins on its files, and kvmmem_registry_drain() stops new ones and waits
+ * for the rest to go before the mount is torn down.
  */
+#include <linux/atomic.h>
+#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 
 #include "frametab.h"
@@ -41,16 +50,65 @@ void kvmmem_registry_del(struct inode *inode)
 	xa_erase(&registry, KVMMEM_I(inode)->id);
 }
 
+static void unpin(struct kvmmem_sb_info *sbi)
+{
+	if (atomic_dec_and_test(&sbi->pins))
+		wake_up_var(&sbi->pins);
+}
+
+/*
+ * Under RCU: the inode and its superblock are freed only after a grace
+ * period, and kvmmem_kill_sb() waits one before freeing the mount's info.
+ */
 static struct inode *grab(struct kvmmem_inode_info *info)
 {
-	return info ? igrab(&info->vfs_inode) : NULL;
+	struct kvmmem_sb_info *sbi;
+	struct inode *inode;
+
+	if (!info)
+		return NULL;
+	sbi = KVMMEM_SB(info->vfs_inode.i_sb);
+	atomic_inc(&sbi->pins);
+	/* Pairs with the barrier in kvmmem_registry_drain(). */
+	smp_mb__after_atomic();
+	inode = READ_ONCE(sbi->draining) ? NULL : igrab(&info->vfs_inode);
+	if (!inode)
+		unpin(sbi);
+	return inode;
+}
+
+/**
+ * kvmmem_registry_put() - let go of a file from the registry
+ * @inode: what kvmmem_registry_get() or kvmmem_registry_next() returned
+ */
+void kvmmem_registry_put(struct inode *inode)
+{
+	struct kvmmem_sb_info *sbi = KVMMEM_SB(inode->i_sb);
+
+	iput(inode);
+	unpin(sbi);
+}
+
+/**
+ * kvmmem_registry_drain() - no more pins on the files of a mount going away
+ * @sbi: the mount's info
+ *
+ * Refuses new pins on the mount's files and waits until the last one is
+ * put.  Called by kvmmem_kill_sb() before any inode is evicted.
+ */
+void kvmmem_registry_drain(struct kvmmem_sb_info *sbi)
+{
+	WRITE_ONCE(sbi->draining, true);
+	/* Pairs with the barrier in grab(): a pin sees draining or is seen. */
+	smp_mb();
+	wait_var_event(&sbi->pins, !atomic_read(&sbi->pins));
 }
 
 /**
  * kvmmem_registry_get() - the live file with id @id
  * @id: a file id
  *
- * Return: the inode with a reference (iput() it), or NULL.
+ * Return: the inode, pinned (kvmmem_registry_put() it), or NULL.
  */
 struct inode *kvmmem_registry_get(u32 id)
 {
@@ -66,7 +124,8 @@ struct inode *kvmmem_registry_get(u32 id)
  * kvmmem_registry_next() - the first live file with an id >= *@id
  * @id: where to start; set to one past the file returned
  *
- * Return: the inode with a reference, or NULL past the last file.
+ * Return: the inode, pinned (kvmmem_registry_put() it), or NULL past the
+ * last file.
  */
 struct inode *kvmmem_registry_next(u32 *id)
 {

@@ -4,10 +4,14 @@
 
 #include <linux/fs.h>
 
+struct kvmmem_sb_info;
+
 int kvmmem_registry_add(struct inode *inode);
 void kvmmem_registry_del(struct inode *inode);
 struct inode *kvmmem_registry_get(u32 id);
 struct inode *kvmmem_registry_next(u32 *id);
+void kvmmem_registry_put(struct inode *inode);
+void kvmmem_registry_drain(struct kvmmem_sb_info *sbi);
 unsigned long kvmmem_registry_count(void);
 
 #endif /* KVMMEM_REGISTRY_H */

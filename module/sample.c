@@ -117,7 +117,7 @@ static void sample_period(struct work_struct *work)
 
 	while (gfns && (inode = kvmmem_registry_next(&id))) {
 		sample_file(inode, gfns);
-		iput(inode);
+		kvmmem_registry_put(inode);
 		cond_resched();
 	}
 	kfree(gfns);

@@ -109,7 +109,7 @@ static bool every_file_cycled(void)
 
 	while (all && (inode = kvmmem_registry_next(&id))) {
 		all = KVMMEM_I(inode)->scan.done_epoch == scan_epoch;
-		iput(inode);
+		kvmmem_registry_put(inode);
 	}
 	return all;
 }
@@ -147,7 +147,7 @@ static void scan_batch(void)
 			continue;
 		}
 		n = scan_file(inode, min(quota, budget));
-		iput(inode);
+		kvmmem_registry_put(inode);
 		budget -= min(n, budget);
 		if (kthread_should_stop() || !scanning())
 			break;
@@ -191,7 +191,7 @@ static int unmerge_all(void)
 
 	while (!err && (inode = kvmmem_registry_next(&id))) {
 		err = kvmmem_share_unmerge(inode, true);
-		iput(inode);
+		kvmmem_registry_put(inode);
 	}
 	kvmmem_frametab_drop_hints();
 	return err;

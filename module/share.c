@@ -329,7 +329,7 @@ static enum kvmmem_scan_result merge_hint(struct inode *inode, pgoff_t gfn,
 		put_page(hpage);
 	}
 	if (hinode)
-		iput(hinode);
+		kvmmem_registry_put(hinode);
 	return res;
 }
 
