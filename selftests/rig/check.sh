@@ -118,8 +118,9 @@ run_boot() {
 	log=$RIG_REPO/build/check-$series-$list.log
 	mkdir -p "$RIG_REPO/build"
 	if ! boot_once "$series" "$list" "$smp" "$log"; then
-		echo "# $name: the VM died without RIG-EXIT; booting it once more. Log tail:"
-		tail -n 15 "$log" | sed "s/^/# $name: | /"
+		echo "# $name: the VM died without RIG-EXIT; booting it once more. What it said:"
+		grep -m 3 -E 'Oops|BUG:|panic|stall' "$log" | awk -v p="# $name: | " '{ print p $0 }'
+		tail -n 15 "$log" | awk -v p="# $name: | " '{ print p $0 }'
 		boot_once "$series" "$list" "$smp" "$log" || true
 	fi
 	counts=$(tap_count "$name" <"$log")
@@ -127,7 +128,7 @@ run_boot() {
 	add_counts "$(tail -n 1 <<<"$counts")"
 	if ! tr -d '\r' <"$log" | grep -q '^RIG-EXIT [0-9]*$'; then
 		echo "$name: not ok - the VM run failed twice; log tail:"
-		tail -n 40 "$log" | sed "s/^/$name: | /"
+		tail -n 40 "$log" | awk -v p="$name: | " '{ print p $0 }'
 		FAILED=$((FAILED + 1))
 	fi
 }
