@@ -142,21 +142,17 @@ ksm() {
 	cat "$KSM/$1" 2>/dev/null || echo 0
 }
 
-kvm() {
-	cat "$KVMMEM_SYSFS/$1"
-}
-
 # saved SIDE: pages the side's scanner saves now.
 saved() {
 	if [ "$1" = ksm ]; then
 		echo $(($(ksm pages_sharing) + $(ksm ksm_zero_pages)))
 	else
-		echo $(($(kvm pages_sharing) + $(kvm zero_pages)))
+		kvmmem_saved_pages
 	fi
 }
 
 full_scans() {
-	if [ "$1" = ksm ]; then ksm full_scans; else kvm full_scans; fi
+	if [ "$1" = ksm ]; then ksm full_scans; else kvmmem_counter full_scans; fi
 }
 
 # metadata SIDE: bytes of the scanner's bookkeeping now.  kvmmem counts
@@ -171,7 +167,7 @@ metadata() {
 		echo $(($(ksm_rmap_items) * KSM_RMAP_ITEM_BYTES +
 			($(ksm pages_shared) + $(ksm stable_node_chains)) * KSM_STABLE_NODE_BYTES))
 	else
-		kvm metadata_bytes
+		kvmmem_counter metadata_bytes
 	fi
 }
 
@@ -222,17 +218,24 @@ workload() {
 		guest_failed "$vm" "$vm: zero part of the workload failed"
 }
 
+# ram_kb VM: "Rss Pss" in KiB of VM's QEMU's guest RAM mapping (its
+# largest).
+ram_kb() {
+	awk '/^Size:/ { size = $2 } /^Rss:/ { rss = $2 }
+		/^Pss:/ { if (size > max) { max = size; r = rss; p = $2 } }
+		END { print r + 0, p + 0 }' "/proc/$(cat "$(l2_dir "$1")/pid")/smaps"
+}
+
 # resident SIDE: guest pages resident now.  kvmmem: the files' resident
-# pages; KSM: Rss of each QEMU's guest RAM mapping (its largest), in pages.
+# pages; KSM: Rss of each QEMU's guest RAM mapping, in pages.
 resident() {
 	local vm sum=0 kb
 	for vm in $guests; do
 		if [ "$1" = ksm ]; then
-			kb=$(awk '/^Size:/ { size = $2 } /^Rss:/ { if (size > max) { max = size; rss = $2 } }
-				END { print rss + 0 }' "/proc/$(cat "$(l2_dir "$vm")/pid")/smaps")
-			sum=$((sum + kb / 4))
+			kb=$(ram_kb "$vm")
+			sum=$((sum + ${kb% *} / 4))
 		else
-			sum=$((sum + $(cat "$KVMMEM_SYSFS/backends/$(stat -c %i "$mnt/$vm")/resident")))
+			sum=$((sum + $(kvmmem_file_resident "$mnt/$vm")))
 		fi
 	done
 	echo $sum
@@ -252,8 +255,7 @@ saved_in_ram() {
 		return
 	}
 	for vm in $guests; do
-		kb=$(awk '/^Size:/ { size = $2 } /^Rss:/ { rss = $2 } /^Pss:/ { if (size > max) { max = size; r = rss; p = $2 } }
-			END { print r + 0, p + 0 }' "/proc/$(cat "$(l2_dir "$vm")/pid")/smaps")
+		kb=$(ram_kb "$vm")
 		rss=$((rss + ${kb% *}))
 		pss=$((pss + ${kb#* }))
 	done
@@ -346,7 +348,7 @@ measure() {
 			echo "KSM: pages_scanned $(ksm pages_scanned) pages_skipped $(ksm pages_skipped)"
 		fi
 	else
-		echo "kvmmem: pages_shared $(kvm pages_shared) pages_sharing $(kvm pages_sharing) zero_pages $(kvm zero_pages) pages_unshared $(kvm pages_unshared) pages_scanned $(kvm pages_scanned) cow_breaks $(kvm cow_breaks) hash_false_matches $(kvm hash_false_matches) metadata_bytes $r_meta general_profit $(kvm general_profit)"
+		echo "kvmmem: pages_shared $(kvmmem_counter pages_shared) pages_sharing $(kvmmem_counter pages_sharing) zero_pages $(kvmmem_counter zero_pages) pages_unshared $(kvmmem_counter pages_unshared) pages_scanned $(kvmmem_counter pages_scanned) cow_breaks $(kvmmem_counter cow_breaks) hash_false_matches $(kvmmem_counter hash_false_matches) metadata_bytes $r_meta general_profit $(kvmmem_counter general_profit)"
 	fi
 
 	for vm in $guests; do
@@ -437,7 +439,7 @@ for f in pages_to_scan sleep_millisecs max_page_sharing use_zero_pages merge_acr
 	[ -f "$KSM/$f" ] && printf ' %s=%s' "$f" "$(cat "$KSM/$f")"
 done
 echo
-echo "kvmmem knobs: pages_to_scan=$(kvm pages_to_scan) sleep_millisecs=$(kvm sleep_millisecs) max_page_sharing=$(kvm max_page_sharing) pages_to_scan_per_file=$(kvm pages_to_scan_per_file) default_domain=$(kvm default_domain)"
+echo "kvmmem knobs: pages_to_scan=$(kvmmem_counter pages_to_scan) sleep_millisecs=$(kvmmem_counter sleep_millisecs) max_page_sharing=$(kvmmem_counter max_page_sharing) pages_to_scan_per_file=$(kvmmem_counter pages_to_scan_per_file) default_domain=$(kvmmem_counter default_domain)"
 
 for side in $ORDER; do
 	case $side in

@@ -106,11 +106,6 @@ for vm in vm1 vm2; do
 	echo "  $vm: echo alive \$((6*7)) -> alive 42 (balloon: $(l2_actual_mb $vm) MiB)"
 done
 
-# Pages the scanner saved: guest pages sharing a frame, and zero pages.
-saved_pages() {
-	echo $(($(kvmmem_counter pages_sharing) + $(kvmmem_counter zero_pages)))
-}
-
 step "share identical pages: start the scanner (run=1, 20000 pages every 20 ms)"
 before=$(mib)
 echo 20000 >"$KVMMEM_SYSFS/pages_to_scan"
@@ -118,8 +113,8 @@ echo 20 >"$KVMMEM_SYSFS/sleep_millisecs"
 echo 1 >"$KVMMEM_SYSFS/run"
 t0=$(date +%s)
 last=-1
-while [ "$(saved_pages)" -ne "$last" ] && [ $(($(date +%s) - t0)) -lt 180 ]; do
-	last=$(saved_pages)
+while [ "$(kvmmem_saved_pages)" -ne "$last" ] && [ $(($(date +%s) - t0)) -lt 180 ]; do
+	last=$(kvmmem_saved_pages)
 	sleep 10
 done
 show

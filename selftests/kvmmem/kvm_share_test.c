@@ -29,7 +29,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,7 +46,6 @@
 #define SEGMENT		0x10000u
 #define COMMON_SEED	0x5a5a0000u	/* dword i of the region: seed + i */
 #define SLACK		2		/* pages the scanner may leave unmerged */
-#define SYSFS		"/sys/kernel/mm/kvmmem/"
 
 enum { PORT_FILL = 0x20, PORT_VERIFY = 0x21 };
 
@@ -100,19 +98,6 @@ static struct guest guests[2] = {
 };
 
 /* --- sysfs ------------------------------------------------------------- */
-
-/* A per-file counter: backends/<ino>/<name>. */
-static long file_counter(const struct guest *g, const char *name)
-{
-	char path[160];
-	struct stat st;
-
-	if (fstat(g->file, &st) < 0)
-		return -1;
-	snprintf(path, sizeof(path), SYSFS "backends/%lu/%s",
-		 (unsigned long)st.st_ino, name);
-	return counter(path);
-}
 
 /* Wait until the scanner has completed @scans more full scans. */
 static bool converge(int scans)
@@ -370,8 +355,8 @@ static bool test_merged(void)
 	knob("run", "0");
 	gained = counter("pages_sharing") - sharing_before;
 	alloc_at_merge = counter("pages_allocated");
-	sa = file_counter(&guests[0], "sharing");
-	sb = file_counter(&guests[1], "sharing");
+	sa = file_counter(guests[0].file, "sharing");
+	sb = file_counter(guests[1].file, "sharing");
 	tap_diag("pages_sharing +%ld, pages_shared %ld, pages_allocated %ld -> %ld, "
 		 "sharing A %ld B %ld, pages_scanned %ld, full_scans %ld",
 		 gained, counter("pages_shared"), alloc, alloc_at_merge, sa, sb,
@@ -440,8 +425,8 @@ static bool test_host_sees_own(void)
 static bool test_cow_breaks(void)
 {
 	long breaks = counter("cow_breaks") - cow_before;
-	long sa = file_counter(&guests[0], "sharing");
-	long sb = file_counter(&guests[1], "sharing");
+	long sa = file_counter(guests[0].file, "sharing");
+	long sb = file_counter(guests[1].file, "sharing");
 
 	tap_diag("cow_breaks +%ld (want %u), pages_sharing %ld (was %ld before "
 		 "merging), sharing A %ld B %ld, pages_allocated %ld",

@@ -43,6 +43,17 @@ kvmmem_held_kb() {
 	echo $(($(kvmmem_counter pages_allocated) * 4))
 }
 
+# kvmmem_saved_pages: guest pages sharing saves now: pages sharing a frame
+# and pages on the zero frame.
+kvmmem_saved_pages() {
+	echo $(($(kvmmem_counter pages_sharing) + $(kvmmem_counter zero_pages)))
+}
+
+# kvmmem_file_resident FILE: guest pages of one kvmmem file with a frame.
+kvmmem_file_resident() {
+	cat "$KVMMEM_SYSFS/backends/$(stat -c %i "$1")/resident"
+}
+
 l2_alive() {
 	kill -0 "$(cat "$(l2_dir "$1")/pid" 2>/dev/null)" 2>/dev/null
 }

@@ -17,7 +17,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,16 +81,6 @@ static void drop_file(int fd, const char *name)
 	unlink(path);
 }
 
-static long file_stat(int fd, const char *name)
-{
-	char path[256];
-	struct stat st;
-
-	fstat(fd, &st);
-	snprintf(path, sizeof(path), SYSFS "backends/%lu/%s", st.st_ino, name);
-	return counter(path);
-}
-
 /* The "guest": touches the first *share percent of the pages, forever. */
 struct toucher {
 	pid_t pid;
@@ -132,7 +121,7 @@ static void stop_toucher(struct toucher *t)
 
 static bool estimate_near(int fd, int want, const char *what)
 {
-	long est = file_stat(fd, "active_estimate");
+	long est = file_counter(fd, "active_estimate");
 
 	tap_diag("%s: active_estimate %ld%%, touched %d%%", what, est, want);
 	return expect(est >= want - 10 && est <= want + 10, what);
@@ -181,7 +170,7 @@ static bool test_idle_tax(void)
 		 tb.target / PG, tb.active, ti.target / PG, ti.active);
 	ok = ok && expect(tb.target > ti.target, "busy gets more than idle at tax 75%");
 	ok = ok && expect(tb.target + ti.target <= 1500 * PG, "targets within budget");
-	ok = ok && expect_eq(file_stat(busy, "target"), tb.target / PG,
+	ok = ok && expect_eq(file_counter(busy, "target"), tb.target / PG,
 			     "sysfs target = ioctl target");
 	knob("tax_rate", "0");
 	periods(3);

@@ -44,9 +44,6 @@ L2_WORK=$(mktemp -d /tmp/qemu_balloon.XXXXXX)
 mnt=$L2_WORK/mnt
 mounted=0
 
-
-
-
 # balloon_to MiB: sets vm1's balloon and waits; shows how it went.
 balloon_to() {
 	local rc=0

@@ -62,21 +62,14 @@ mnt=$L2_WORK/mnt
 mounted=0
 knobs_saved=0
 
-
-
-
-knob() {
-	cat "$KVMMEM_SYSFS/$1"
-}
-
 set_knob() {
 	echo "$2" >"$KVMMEM_SYSFS/$1"
 }
 
 save_knobs() {
-	old_run=$(knob run)
-	old_pages=$(knob pages_to_scan)
-	old_sleep=$(knob sleep_millisecs)
+	old_run=$(kvmmem_counter run)
+	old_pages=$(kvmmem_counter pages_to_scan)
+	old_sleep=$(kvmmem_counter sleep_millisecs)
 	knobs_saved=1
 }
 
@@ -98,21 +91,17 @@ cleanup() {
 	rm -rf "$L2_WORK"
 }
 
-saved_pages() {
-	echo $(($(knob pages_sharing) + $(knob zero_pages)))
-}
-
 # resident_pages: guest pages with a frame, summed over the guests' files.
 resident_pages() {
 	local vm sum=0
 	for vm in $GUESTS; do
-		sum=$((sum + $(cat "$KVMMEM_SYSFS/backends/$(stat -c %i "$mnt/$vm")/resident")))
+		sum=$((sum + $(kvmmem_file_resident "$mnt/$vm")))
 	done
 	echo $sum
 }
 
 counters() {
-	echo "pages_shared $(knob pages_shared) pages_sharing $(knob pages_sharing) zero_pages $(knob zero_pages) pages_unshared $(knob pages_unshared) full_scans $(knob full_scans) cow_breaks $(knob cow_breaks) hash_false_matches $(knob hash_false_matches) pages_allocated $(knob pages_allocated)"
+	echo "pages_shared $(kvmmem_counter pages_shared) pages_sharing $(kvmmem_counter pages_sharing) zero_pages $(kvmmem_counter zero_pages) pages_unshared $(kvmmem_counter pages_unshared) full_scans $(kvmmem_counter full_scans) cow_breaks $(kvmmem_counter cow_breaks) hash_false_matches $(kvmmem_counter hash_false_matches) pages_allocated $(kvmmem_counter pages_allocated)"
 }
 
 # converge: waits until the saving has not grown (by more than 0.5%) for
@@ -120,11 +109,11 @@ counters() {
 converge() {
 	local t0 now saved best=0 best_scans scans slack
 	t0=$(date +%s)
-	best_scans=$(knob full_scans)
+	best_scans=$(kvmmem_counter full_scans)
 	while :; do
 		now=$(($(date +%s) - t0))
-		saved=$(saved_pages)
-		scans=$(knob full_scans)
+		saved=$(kvmmem_saved_pages)
+		scans=$(kvmmem_counter full_scans)
 		slack=$((best / 200))
 		[ $slack -ge 16 ] || slack=16
 		if [ "$saved" -gt $((best + slack)) ]; then
@@ -165,10 +154,10 @@ guest_data_sum() {
 # still WHAT: the scanner looks at no page for 2 s.
 still() {
 	local before after
-	before=$(knob pages_scanned)
+	before=$(kvmmem_counter pages_scanned)
 	sleep 2
-	after=$(knob pages_scanned)
-	echo "# $1: run reads $(knob run); pages_scanned $before -> $after in 2 s; pages_sharing $(knob pages_sharing) zero_pages $(knob zero_pages)"
+	after=$(kvmmem_counter pages_scanned)
+	echo "# $1: run reads $(kvmmem_counter run); pages_scanned $before -> $after in 2 s; pages_sharing $(kvmmem_counter pages_sharing) zero_pages $(kvmmem_counter zero_pages)"
 	[ "$after" -eq "$before" ]
 }
 
@@ -204,7 +193,7 @@ set_knob sleep_millisecs $SCAN_SLEEP_MS
 mkdir -p "$mnt"
 mount -t kvmmem -o size=1G none "$mnt" || tap_bail "cannot mount kvmmem"
 mounted=1
-start_pages=$(knob pages_allocated)
+start_pages=$(kvmmem_counter pages_allocated)
 echo "# kvmmem holds $start_pages pages before the test; scanner: $SCAN_PAGES pages every $SCAN_SLEEP_MS ms"
 
 # 1: boot the three guests, one after the other.  Under the emulator, L2
@@ -243,11 +232,11 @@ echo "# $(counters)"
 tap_result $rc "the scanner converges within $CONVERGE_TIMEOUT s"
 
 # 3: the saving
-saved=$(saved_pages)
+saved=$(kvmmem_saved_pages)
 resident=$(resident_pages)
 pct=0
 [ "$resident" -eq 0 ] || pct=$((saved * 1000 / resident))
-echo "# saved = pages_sharing + zero_pages = $(knob pages_sharing) + $(knob zero_pages) = $saved pages"
+echo "# saved = pages_sharing + zero_pages = $(kvmmem_counter pages_sharing) + $(kvmmem_counter zero_pages) = $saved pages"
 echo "# resident = $resident pages; saved / resident = $((pct / 10)).$((pct % 10))% (at least $MIN_SAVED_PCT% wanted)"
 rc=1
 [ "$resident" -gt 0 ] && [ $((saved * 100)) -ge $((resident * MIN_SAVED_PCT)) ] && rc=0
@@ -269,14 +258,14 @@ tap_result $rc "every guest still runs after merging"
 
 # 6: vm1 writes most of its memory, then data it can check
 rc=1
-cow0=$(knob cow_breaks)
+cow0=$(kvmmem_counter cow_breaks)
 avail_kb=$(l2_meminfo vm1 MemAvailable) || avail_kb=0
 fill_mb=$((avail_kb / 1024 - FILL_MARGIN_MB))
 echo "# vm1: MemAvailable $((avail_kb / 1024)) MiB; fills $fill_mb MiB of zeros, then $DATA_COPIES shifted copies of busybox"
 if [ $fill_mb -gt 0 ] &&
 	l2_run vm1 $CMD_TIMEOUT "dd if=/dev/zero of=/dev/shm/fill bs=1M count=$fill_mb"; then
 	sum=$(guest_data_sum vm1) || sum="(no answer)"
-	cow1=$(knob cow_breaks)
+	cow1=$(kvmmem_counter cow_breaks)
 	echo "# vm1: md5 of its data $sum (expected $data_sum); cow_breaks $cow0 -> $cow1"
 	[ "$sum" = "$data_sum" ] && [ "$cow1" -gt "$cow0" ] && all_answer && rc=0
 fi
@@ -289,18 +278,18 @@ rc=0
 for vm in $GUESTS; do
 	l2_quit "$vm" 60 || { echo "# $vm: QEMU had to be killed"; rc=1; }
 done
-echo "# after quit: $(counters), files $(knob files), scanner run=$(knob run)"
+echo "# after quit: $(counters), files $(kvmmem_counter files), scanner run=$(kvmmem_counter run)"
 log_lines=$(dmesg | wc -l)
 umount_rc=0
 umount "$mnt" || umount_rc=$?
 mounted=0
 [ $umount_rc -eq 0 ] || { echo "# umount failed with status $umount_rc"; rc=1; }
 i=0
-while [ "$(knob pages_allocated)" -ne "$start_pages" ] && [ $i -lt 50 ]; do
+while [ "$(kvmmem_counter pages_allocated)" -ne "$start_pages" ] && [ $i -lt 50 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done
-end_pages=$(knob pages_allocated)
+end_pages=$(kvmmem_counter pages_allocated)
 echo "# after umount: pages_allocated $end_pages (before the test: $start_pages)"
 [ "$end_pages" -eq "$start_pages" ] || rc=1
 # What the kernel said meanwhile (e.g. "Busy inodes after unmount").
@@ -321,12 +310,12 @@ if mount -t kvmmem -o size=16M none "$mnt"; then
 		head -c 1048576 "$L2_WORK/initrd/bin/busybox"; } 2>/dev/null >"$mnt/small"; then
 		set_knob run 1
 		sleep 2
-		echo "# run=1 over a 4 MiB file (2 MiB zeros, 1 MiB twice): pages_sharing $(knob pages_sharing) zero_pages $(knob zero_pages)"
-		if [ "$(knob pages_sharing)" -gt 0 ] && [ "$(knob zero_pages)" -gt 0 ] &&
-			set_knob run 2 && [ "$(knob run)" -eq 2 ] && still "run=2" &&
-			[ "$(knob pages_sharing)" -eq 0 ] && [ "$(knob zero_pages)" -eq 0 ] &&
-			[ "$(knob pages_shared)" -eq 0 ] &&
-			set_knob run 0 && [ "$(knob run)" -eq 0 ] && still "run=0"; then
+		echo "# run=1 over a 4 MiB file (2 MiB zeros, 1 MiB twice): pages_sharing $(kvmmem_counter pages_sharing) zero_pages $(kvmmem_counter zero_pages)"
+		if [ "$(kvmmem_counter pages_sharing)" -gt 0 ] && [ "$(kvmmem_counter zero_pages)" -gt 0 ] &&
+			set_knob run 2 && [ "$(kvmmem_counter run)" -eq 2 ] && still "run=2" &&
+			[ "$(kvmmem_counter pages_sharing)" -eq 0 ] && [ "$(kvmmem_counter zero_pages)" -eq 0 ] &&
+			[ "$(kvmmem_counter pages_shared)" -eq 0 ] &&
+			set_knob run 0 && [ "$(kvmmem_counter run)" -eq 0 ] && still "run=0"; then
 			rc=0
 		fi
 	fi

@@ -16,7 +16,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,7 +24,6 @@
 
 #define PG 4096L
 #define NPAGES 64
-#define SYSFS "/sys/kernel/mm/kvmmem/"
 
 static char mnt[] = "/tmp/kvmmem-share-XXXXXX";
 
@@ -105,16 +103,6 @@ static bool converge(int full)
 	return false;
 }
 
-static long file_stat(int fd, const char *name)
-{
-	char path[256];
-	struct stat st;
-
-	fstat(fd, &st);
-	snprintf(path, sizeof(path), SYSFS "backends/%lu/%s", st.st_ino, name);
-	return counter(path);
-}
-
 static bool test_merge_counts(void)
 {
 	long before = counter("pages_allocated");
@@ -133,10 +121,10 @@ static bool test_merge_counts(void)
 	ok = ok && expect_eq(counter("zero_pages"), 16, "zero_pages");
 	ok = ok && expect_eq(counter("pages_allocated"), 3 * NPAGES - 63,
 			     "pages_allocated after merging");
-	ok = ok && expect_eq(file_stat(fd_a, "sharing"), 32, "a: sharing");
-	ok = ok && expect_eq(file_stat(fd_c, "sharing"), 16, "c: sharing");
-	ok = ok && expect_eq(file_stat(fd_c, "zero"), 16, "c: zero");
-	ok = ok && expect_eq(file_stat(fd_c, "resident"), NPAGES, "c: resident");
+	ok = ok && expect_eq(file_counter(fd_a, "sharing"), 32, "a: sharing");
+	ok = ok && expect_eq(file_counter(fd_c, "sharing"), 16, "c: sharing");
+	ok = ok && expect_eq(file_counter(fd_c, "zero"), 16, "c: zero");
+	ok = ok && expect_eq(file_counter(fd_c, "resident"), NPAGES, "c: resident");
 	ok = ok && expect(counter("general_profit") > 0, "general_profit > 0");
 	ok = ok && expect(file_is(fd_a, tag_a, NPAGES) && file_is(fd_b, tag_b, NPAGES) &&
 			  file_is(fd_c, tag_c, NPAGES), "contents unchanged by merging");
@@ -231,7 +219,7 @@ static bool test_unmerge(void)
 	ok = ok && expect_eq(counter("pages_sharing"), 0, "pages_sharing after run=2");
 	ok = ok && expect_eq(counter("zero_pages"), 0, "zero_pages after run=2");
 	ok = ok && expect_eq(counter("run"), 2, "run reads 2");
-	ok = ok && expect_eq(file_stat(fd_c, "resident"), NPAGES, "c resident");
+	ok = ok && expect_eq(file_counter(fd_c, "resident"), NPAGES, "c resident");
 	ok = ok && expect(file_is(fd_a, tag_a2, NPAGES) && file_is(fd_b, tag_b, NPAGES),
 			  "contents after unmerge");
 	drop_file(fd_a, "a");

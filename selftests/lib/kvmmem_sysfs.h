@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "tap.h"
 
@@ -41,6 +42,19 @@ static inline long counter(const char *name)
 		return -1;
 	buf[n] = 0;
 	return strtol(buf, NULL, 10);
+}
+
+/* A counter of the kvmmem file open as @fd (backends/<ino>/<name>). */
+static inline long file_counter(int fd, const char *name)
+{
+	char path[160];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "backends/%lu/%s",
+		 (unsigned long)st.st_ino, name);
+	return counter(path);
 }
 
 /* Write @value to a knob; returns 0 or the errno of the write. */

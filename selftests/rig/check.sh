@@ -100,6 +100,11 @@ run_unit() {
 	rm -f "$log"
 }
 
+# prefixed PREFIX: stdin with PREFIX before each line.
+prefixed() {
+	awk -v p="$1" '{ print p $0 }'
+}
+
 # Boots once: vm-run.sh with run_all.sh on one list and $3 vCPUs; the
 # console goes to $4.  Succeeds if the VM reported RIG-EXIT.
 boot_once() {
@@ -119,8 +124,8 @@ run_boot() {
 	mkdir -p "$RIG_REPO/build"
 	if ! boot_once "$series" "$list" "$smp" "$log"; then
 		echo "# $name: the VM died without RIG-EXIT; booting it once more. What it said:"
-		grep -m 3 -E 'Oops|BUG:|panic|stall' "$log" | awk -v p="# $name: | " '{ print p $0 }'
-		tail -n 15 "$log" | awk -v p="# $name: | " '{ print p $0 }'
+		grep -m 3 -E 'Oops|BUG:|panic|stall' "$log" | prefixed "# $name: | "
+		tail -n 15 "$log" | prefixed "# $name: | "
 		boot_once "$series" "$list" "$smp" "$log" || true
 	fi
 	counts=$(tap_count "$name" <"$log")
@@ -128,7 +133,7 @@ run_boot() {
 	add_counts "$(tail -n 1 <<<"$counts")"
 	if ! tr -d '\r' <"$log" | grep -q '^RIG-EXIT [0-9]*$'; then
 		echo "$name: not ok - the VM run failed twice; log tail:"
-		tail -n 40 "$log" | awk -v p="$name: | " '{ print p $0 }'
+		tail -n 40 "$log" | prefixed "$name: | "
 		FAILED=$((FAILED + 1))
 	fi
 }
