@@ -199,13 +199,15 @@ static int find_vm(const struct scenario *sc, const char *name)
 }
 
 /* Splits "key=value"; returns the value. */
-static const char *kv(char *tok, const char *key)
+/* Is @tok "@key=VALUE"?  If so, *@val points at VALUE. */
+static bool kv(const char *tok, const char *key, const char **val)
 {
 	size_t n = strlen(key);
 
 	if (strncmp(tok, key, n) || tok[n] != '=')
-		return NULL;
-	return tok + n + 1;
+		return false;
+	*val = tok + n + 1;
+	return true;
 }
 
 static void parse_host(struct scenario *sc, char **save)
@@ -214,21 +216,21 @@ static void parse_host(struct scenario *sc, char **save)
 	char *tok;
 
 	while ((tok = strtok_r(NULL, " \t", save))) {
-		if ((v = kv(tok, "budget")))
+		if (kv(tok, "budget", &v))
 			sc->budget = parse_pages(v);
-		else if ((v = kv(tok, "tax")))
+		else if (kv(tok, "tax", &v))
 			sc->tax = parse_num(v, "", NULL);
-		else if ((v = kv(tok, "period")))
+		else if (kv(tok, "period", &v))
 			sc->period = parse_time(v);
-		else if ((v = kv(tok, "tick")))
+		else if (kv(tok, "tick", &v))
 			sc->tick = parse_time(v);
-		else if ((v = kv(tok, "samples")))
+		else if (kv(tok, "samples", &v))
 			sc->samples = parse_num(v, "", NULL);
-		else if ((v = kv(tok, "rate")))
+		else if (kv(tok, "rate", &v))
 			sc->rate = parse_pages(v) * PAGE_SIZE;
-		else if ((v = kv(tok, "duration")))
+		else if (kv(tok, "duration", &v))
 			sc->duration = parse_time(v);
-		else if ((v = kv(tok, "seed")))
+		else if (kv(tok, "seed", &v))
 			sc->seed = parse_num(v, "", NULL);
 		else
 			die("unknown host setting", tok);
@@ -252,16 +254,16 @@ static void parse_vm(struct scenario *sc, char **save)
 	strcpy(vm->name, name);
 	vm->shares = 1000;
 	while ((tok = strtok_r(NULL, " \t", save))) {
-		if ((v = kv(tok, "shares"))) {
+		if (kv(tok, "shares", &v)) {
 			shares = parse_num(v, "", NULL);
 			if (shares > ~0U)
 				die("shares above 2^32 - 1", v);
 			vm->shares = shares;
-		} else if ((v = kv(tok, "min"))) {
+		} else if (kv(tok, "min", &v)) {
 			vm->min = parse_pages(v);
-		} else if ((v = kv(tok, "max"))) {
+		} else if (kv(tok, "max", &v)) {
 			vm->max = parse_pages(v);
-		} else if ((v = kv(tok, "init"))) {
+		} else if (kv(tok, "init", &v)) {
 			vm->init = parse_pages(v);
 		} else {
 			die("unknown vm setting", tok);
@@ -380,7 +382,7 @@ static double frac(u32 f)
 	return (double)f / KVMMEM_POLICY_FRAC_ONE;
 }
 
-static double mb(u64 pages)
+static double to_mb(u64 pages)
 {
 	return pages * PAGE_SIZE / MB;
 }
@@ -487,10 +489,10 @@ static void record(struct scenario *sc, size_t k)
 
 	for (i = 0; i < sc->nvms; i++) {
 		struct sim_vm *vm = &sc->vms[i];
-		double m = mb(vm->alloc);
+		double m = to_mb(vm->alloc);
 
 		vm->s.alloc[k] = m;
-		vm->s.active[k] = mb(active_pages(vm));
+		vm->s.active[k] = to_mb(active_pages(vm));
 		vm->s.est[k] = m * frac(kvmmem_policy_idle_estimate(&vm->idle));
 		vm->s.slow[k] = m * frac(vm->idle.slow);
 		vm->s.fast[k] = m * frac(vm->idle.fast);
@@ -520,8 +522,8 @@ static void print_row(const struct scenario *sc, unsigned long t)
 	for (i = 0; i < sc->nvms; i++) {
 		const struct sim_vm *vm = &sc->vms[i];
 
-		printf(" | %6.1f %6.1f %6.1f %4.0f %4.0f %4.0f", mb(vm->alloc),
-		       mb(vm->target), mb(vm->ws),
+		printf(" | %6.1f %6.1f %6.1f %4.0f %4.0f %4.0f", to_mb(vm->alloc),
+		       to_mb(vm->target), to_mb(vm->ws),
 		       100 * frac(kvmmem_policy_idle_estimate(&vm->idle)),
 		       100 * frac(vm->idle.slow), 100 * frac(vm->idle.fast));
 	}
@@ -537,7 +539,7 @@ static void print_summary(const struct scenario *sc, unsigned long t)
 		const struct sim_vm *vm = &sc->vms[i];
 
 		printf("%s %s alloc %.1f MB target %.1f MB estimate %.0f%%",
-		       i ? ";" : "", vm->name, mb(vm->alloc), mb(vm->target),
+		       i ? ";" : "", vm->name, to_mb(vm->alloc), to_mb(vm->target),
 		       100 * frac(kvmmem_policy_idle_estimate(&vm->idle)));
 	}
 	printf("\n");
@@ -666,7 +668,7 @@ static int write_chart(const struct scenario *sc, const double *minutes,
 		p.series[p.nseries - 1].opacity = 0.6;
 		add_series(&p, "fast average", "#2ca02c", "7 4", 1.8, s->fast);
 		add_series(&p, "slow average", "#1f77b4", "2 3", 2.0, s->slow);
-		p.ymax = mb(sc->vms[sc->plot_vm].max);
+		p.ymax = to_mb(sc->vms[sc->plot_vm].max);
 	}
 	out = fopen(file, "w");
 	if (!out)
