@@ -14,9 +14,13 @@
 #   pid, reader            PIDs of QEMU and of the cat filling console.log
 #
 # The guest (guest-initramfs.sh) prints KVMMEM-GUEST-READY and then runs a
-# shell on the console.  The tty echoes what is typed, so a result is read
-# back through a marker the guest shell has to compute: the typed line
-# holds `R$((7+0))=...`, only the output holds `R7=...`.
+# shell on the console.  Two things make reading its answers tricky: the
+# serial console delivers output in pieces, and the tty echoes what is
+# typed.  So l2_wait looks only at complete lines (ended by a newline), and
+# an answer is framed by markers the guest shell has to compute: the typed
+# line holds `R$((7+0))=... E$((7+0))`, only the output `R7=... E7`.
+# selftests/rig/l2guest_test.sh checks both against a fake guest that
+# answers in pieces.
 
 L2_WORK=${L2_WORK:-/tmp/l2guest}
 L2_KERNEL=${KVMMEM_GUEST_KERNEL:-/guest/vmlinuz}
@@ -93,15 +97,31 @@ l2_console() {
 	tail -c +$((${2:-0} + 1)) "$(l2_dir "$1")/console.log" | tr -d '\r'
 }
 
-# l2_wait NAME SECONDS PATTERN: waits until the console shows PATTERN
-# (grep -o, basic regex) after what was there when l2_type last typed, and
-# prints the last match.  Fails if the time runs out or QEMU exits first.
+# l2_lines NAME OFFSET: the complete lines the guest printed from byte
+# OFFSET on, without carriage returns.  A last line still arriving (no
+# newline yet) is left out: a pattern must never match half an answer.
+l2_lines() {
+	local f n drop=
+	f=$(l2_dir "$1")/console.log
+	n=$(wc -c <"$f")
+	# $(...) strips a trailing newline: empty means the last byte is one.
+	[ -z "$(head -c "$n" "$f" | tail -c 1)" ] || drop='$d'
+	head -c "$n" "$f" | tail -c +$(($2 + 1)) | tr -d '\r' | sed "$drop"
+}
+
+# l2_wait NAME SECONDS PATTERN: waits until a complete line printed after
+# what was there when l2_type last typed matches PATTERN (grep -o, basic
+# regex), and prints the last match.  Lines holding the typed line (its
+# echo) never match.  Fails if the time runs out or QEMU exits first.
 l2_wait() {
-	local end match mark
-	mark=$(cat "$(l2_dir "$1")/mark" 2>/dev/null || echo 0)
+	local end match mark dir typed
+	dir=$(l2_dir "$1")
+	mark=$(cat "$dir/mark" 2>/dev/null || echo 0)
+	typed=$(cat "$dir/typed" 2>/dev/null)
 	end=$(($(date +%s) + $2))
 	while :; do
-		match=$(l2_console "$1" "$mark" | grep -o "$3" | tail -n 1)
+		match=$(l2_lines "$1" "$mark" | { [ -z "$typed" ] && cat || grep -vF -- "$typed"; } |
+			grep -o -- "$3" | tail -n 1)
 		if [ -n "$match" ]; then
 			echo "$match"
 			return 0
@@ -132,19 +152,24 @@ l2_type() {
 	dir=$(l2_dir "$1")
 	l2_alive "$1" || return 1
 	wc -c <"$dir/console.log" >"$dir/mark"
+	printf '%s\n' "$2" >"$dir/typed"
 	# Read-write: opening a fifo so never blocks, even if QEMU has just gone.
 	printf '%s\n' "$2" 1<>"$dir/serial.in"
 }
 
 # l2_query NAME SECONDS EXPR: has the guest shell evaluate EXPR (shell
 # words, e.g. '$(cat /proc/loadavg)') and prints the result's first word.
+# The answer counts only once its end marker has arrived on a complete
+# line, so it is never a prefix of the answer nor the echo of the command.
 l2_query() {
 	local n r
-	# The console's length makes the marker unique; l2_type records the same.
+	# The console's length makes the markers unique; l2_type records the same.
 	n=$(wc -c <"$(l2_dir "$1")/console.log")
-	l2_type "$1" "echo \"R\$(($n+0))=$3\"" || return 1
-	r=$(l2_wait "$1" "$2" "R$n=[^ ]*") || return 1
-	echo "${r#R$n=}"
+	l2_type "$1" "echo \"R\$(($n+0))=$3 E\$(($n+0))\"" || return 1
+	r=$(l2_wait "$1" "$2" "R$n=.* E$n\$") || return 1
+	r=${r#R$n=}
+	r=${r% E$n}
+	echo "$r" | awk '{ print $1 }'
 }
 
 # l2_run NAME SECONDS COMMAND: runs COMMAND in the guest shell and returns
