@@ -1,18 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kvmmem: top-level build.  `make` builds the module against KDIR (default:
-# the running kernel's headers, else Debian's 6.1 headers) and the userspace
-# programs.  `make check` runs the whole suite in the test VM on both
-# supported kernels; `make demo` runs the demonstration.
+# the running kernel's headers, else Debian's headers of KERNEL, unpacked
+# into the rig's cache) and the userspace programs.  `make check` runs the
+# whole suite in the test VM on both supported kernels; `make demo` runs
+# the demonstration.
 
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-		    $(wildcard /usr/src/linux-headers-6.1.*-amd64))
+KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 KERNEL ?= 6.1
+
+# `make check KERNEL=6.12` tests one kernel; without KERNEL, both.
+ifneq ($(filter command line environment,$(origin KERNEL)),)
+CHECK_ENV += KVMMEM_SERIES=$(KERNEL)
+endif
+ifneq ($(TESTS),)
+CHECK_ENV += TESTS="$(TESTS)"
+endif
 
 all: module userspace selftests
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(or $(KDIR),$(shell selftests/rig/kdir.sh $(KERNEL))) M=$(CURDIR) modules
 
 userspace:
 	$(MAKE) -C userspace
@@ -20,10 +28,24 @@ userspace:
 selftests:
 	$(MAKE) -C selftests/kvmmem
 
-# Installs what the rig needs (apt), then runs unit tests and the VM suite
-# on 6.1 and 6.12.
+# Installs what the rig needs (apt), then runs the native tests and the VM
+# suite on 6.1 and 6.12.  KERNEL=6.12 for one kernel, TESTS="fs_test ..."
+# for some tests only (Documentation/testing.rst).
 check:
-	selftests/rig/check.sh
+	$(CHECK_ENV) selftests/rig/check.sh
+
+# The suite on a kernel built from Debian's linux-source-6.1 with lockdep,
+# KASAN, KFENCE and DEBUG_VM (built once, then cached): any report in its
+# log fails the run.  Not part of `make check`: the first build takes
+# about half an hour.
+check-debug:
+	KVMMEM_SERIES=6.1-debug VM_TIMEOUT=$${VM_TIMEOUT:-3600} \
+		KVMMEM_TEST_TIMEOUT=$${KVMMEM_TEST_TIMEOUT:-1800} \
+		$(if $(TESTS),TESTS="$(TESTS)") selftests/rig/check.sh
+
+# The native unit tests alone: seconds, no root, no VM.
+unit:
+	$(MAKE) -C selftests/unit check
 
 demo:
 	selftests/rig/demo.sh
@@ -54,11 +76,12 @@ lint:
 	selftests/rig/lint.sh
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true
+	rm -rf .tmp_versions *.o *.ko *.mod *.mod.c modules.order Module.symvers \
+		module/*.o module/.*.cmd .*.cmd
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests/kvmmem clean
 	$(MAKE) -C selftests/unit clean
 	rm -rf build
 
-.PHONY: all module userspace selftests check demo vm-run bench bench-ksm \
-	bench-table sim-figures lint clean
+.PHONY: all module userspace selftests check check-debug unit demo vm-run \
+	bench bench-ksm bench-table sim-figures lint clean

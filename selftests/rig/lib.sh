@@ -9,12 +9,16 @@
 # a cache outside the work tree, because CI runs in a fresh clone on the
 # same machine and should not fetch 180 MB of kernel images every time:
 #
+#   $KVMMEM_CACHE/<kver>/headers/            linux-headers-<kver>, its -common
+#                                            and linux-kbuild packages (dpkg -x)
+#   $KVMMEM_CACHE/<kver>/headers.version     their package version
 #   $KVMMEM_CACHE/<kver>/image.deb           the linux-image package
 #   $KVMMEM_CACHE/<kver>/root/               its contents (dpkg -x), with
 #                                            modules.dep made by depmod
 #   $KVMMEM_CACHE/<kver>/root.version        package version of root/
 #   $KVMMEM_CACHE/<kver>/base-<hash>.cpio    base initramfs (initramfs.sh)
 #   $KVMMEM_CACHE/checkpatch/                checkpatch.pl (lint.sh)
+#   $KVMMEM_CACHE/debug/                     the debug kernel (debug-kernel.sh)
 #
 # Build products of the work tree go to $RIG_REPO/build/<kver>/.
 
@@ -38,35 +42,139 @@ rig_now() {
 	date +%s
 }
 
-# kver_for SERIES: the release of the installed headers of SERIES (6.1 or
-# 6.12), e.g. 6.1.0-56-amd64.  The ABI number in it moves with Debian's
-# security updates, so it is read from /usr/src instead of written down;
-# if two ABIs are installed side by side, the newest wins.
-kver_for() {
-	local series=$1 dir best=
-	case $series in
-	6.1 | 6.12) ;;
-	*) rig_die "unknown kernel series '$series' (want 6.1 or 6.12)" ;;
+# Packages of the supported series: the metapackage whose dependency names
+# the current ABI, e.g. linux-headers-amd64 -> linux-headers-6.1.0-57-amd64.
+rig_series_metapackage() {
+	case $1 in
+	6.1) echo linux-headers-amd64 ;;
+	6.12) echo linux-headers-6.12-amd64 ;;
+	*) rig_die "unknown kernel series '$1' (want 6.1, 6.12 or 6.1-debug)" ;;
 	esac
-	# "6.1.*" cannot match 6.12's headers: the character after "6.1" must be ".".
-	for dir in /usr/src/linux-headers-"$series".*-amd64; do
-		[ -f "$dir/Makefile" ] || continue
-		best=$(printf '%s\n%s\n' "$best" "${dir#/usr/src/linux-headers-}" |
-			sed '/^$/d' | sort -V | tail -n 1)
-	done
-	[ -n "$best" ] || rig_die "no linux-headers for $series in /usr/src (run selftests/rig/deps.sh)"
-	echo "$best"
 }
 
+# rig_apt_depends PKG PREFIX: the first dependency of PKG (apt's candidate)
+# whose name starts with PREFIX.
+rig_apt_depends() {
+	apt-cache depends "$1" 2>/dev/null |
+		awk -v pre="$2" '$1 ~ /Depends:$/ && index($2, pre) == 1 { print $2; exit }'
+}
+
+# kver_for SERIES: the kernel release the rig tests for SERIES (6.1, 6.12,
+# or 6.1-debug, the kernel of `make check-debug`), e.g. 6.1.0-57-amd64.
+# The ABI number moves with Debian's security updates, so it is read from
+# apt's current metapackage instead of written down; with no apt lists
+# (offline), the newest release already in the cache is used.
+kver_for() {
+	local series=$1 meta kver
+	if [ "$series" = 6.1-debug ]; then
+		"$RIG_DIR/debug-kernel.sh"
+		return
+	fi
+	meta=$(rig_series_metapackage "$series")
+	kver=$(rig_apt_depends "$meta" linux-headers-)
+	[ -n "$kver" ] || {
+		apt-get update -qq >&2 || true
+		kver=$(rig_apt_depends "$meta" linux-headers-)
+	}
+	kver=${kver#linux-headers-}
+	if [ -z "$kver" ]; then
+		# "6.1.*" cannot match 6.12: the character after "6.1" must be ".".
+		kver=$(cd "$KVMMEM_CACHE" 2>/dev/null && ls -d "$series".*-amd64 2>/dev/null |
+			sort -V | tail -n 1)
+	fi
+	[ -n "$kver" ] || rig_die "apt knows no $meta, and the cache has no $series headers"
+	echo "$kver"
+}
+
+# rig_is_debug KVER: KVER is the kernel debug-kernel.sh builds.
+rig_is_debug() {
+	case $1 in *-kvmmem-debug) return 0 ;; esac
+	return 1
+}
+
+# rig_headers_dir KVER: the tree to build kvmmem.ko against, fetched on
+# first use.  For Debian's kernels that is the headers package unpacked into
+# the cache (apt-get download + dpkg -x, with its -common and linux-kbuild
+# packages), never installed: 6.12's headers package depends on its image
+# package, and installing that would put a kernel into the host's /boot.
 rig_headers_dir() {
-	echo "/usr/src/linux-headers-$1"
+	local kver=$1 dir
+	if rig_is_debug "$kver"; then
+		echo "$KVMMEM_CACHE/debug/obj"
+		return
+	fi
+	dir=$(rig_kver_cache "$kver")
+	if [ ! -f "$dir/headers/usr/src/linux-headers-$kver/Makefile" ] ||
+		[ "$(cat "$dir/headers.version" 2>/dev/null)" != "$(rig_headers_version "$kver")" ]; then
+		rig_with_lock "$dir/headers.lock" rig_headers_fetch "$kver" "$dir"
+	fi
+	echo "$dir/headers/usr/src/linux-headers-$kver"
 }
 
-# The image package must be the very build the headers describe, so its
-# version is taken from the installed headers package.
+# The version of the headers of KVER the rig uses: apt's candidate, or,
+# offline, the one already unpacked.  The image must be this very build.
 rig_headers_version() {
-	dpkg-query -W -f='${Version}' "linux-headers-$1" 2>/dev/null ||
-		rig_die "linux-headers-$1 is not installed as a package"
+	local kver=$1 version
+	version=$(apt-cache show --no-all-versions "linux-headers-$kver" 2>/dev/null |
+		awk '/^Version:/ { print $2; exit }')
+	[ -n "$version" ] || version=$(cat "$(rig_kver_cache "$kver")/headers.version" 2>/dev/null) ||
+		rig_die "apt knows no linux-headers-$kver, and the cache has none"
+	echo "$version"
+}
+
+# rig_download DIR PKG=VERSION...: apt-get download into DIR.
+rig_download() {
+	local dir=$1
+	shift
+	# Sandbox user root: _apt may not write into root's home.
+	(cd "$dir" && apt-get download -q -o APT::Sandbox::User=root "$@" >&2) ||
+		rig_die "apt-get download $* failed"
+}
+
+# rig_headers_fetch KVER DIR: unpacks linux-headers-KVER, the -common
+# package it includes and its linux-kbuild into DIR/headers.  The headers'
+# Makefile includes the -common tree by its /usr/src path: point it into
+# the unpacked copy.
+rig_headers_fetch() {
+	local kver=$1 dir=$2 version pkgs common kbuild tmp deb
+	version=$(rig_headers_version "$kver")
+	[ "$(cat "$dir/headers.version" 2>/dev/null)" = "$version" ] &&
+		[ -f "$dir/headers/usr/src/linux-headers-$kver/Makefile" ] && return 0
+	common=$(rig_apt_depends "linux-headers-$kver" "linux-headers-")
+	kbuild=$(rig_apt_depends "linux-headers-$kver" "linux-kbuild-")
+	[ -n "$common" ] && [ -n "$kbuild" ] ||
+		rig_die "cannot tell the -common and kbuild packages of linux-headers-$kver"
+	pkgs=("linux-headers-$kver=$version" "$common" "$kbuild")
+	rig_log "downloading ${pkgs[*]}"
+	mkdir -p "$dir"
+	tmp=$(mktemp -d "$dir/headers-dl.XXXXXX")
+	rig_download "$tmp" "${pkgs[@]}"
+	mkdir "$tmp/root"
+	for deb in "$tmp"/*.deb; do
+		dpkg -x "$deb" "$tmp/root"
+	done
+	sed -i "s|/usr/src/|$dir/headers/usr/src/|" \
+		"$tmp/root/usr/src/linux-headers-$kver/Makefile"
+	rm -rf "$dir/headers"
+	mv "$tmp/root" "$dir/headers"
+	rm -rf "$tmp"
+	echo "$version" >"$dir/headers.version"
+}
+
+# rig_install_packages PKG...: installs those of PKG that dpkg does not
+# report as installed (apt's lists are touched only then).
+rig_install_packages() {
+	local pkg status missing=()
+	for pkg in "$@"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+		[ "$status" = installed ] || missing+=("$pkg")
+	done
+	[ "${#missing[@]}" -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || rig_die "must run as root to install: ${missing[*]}"
+	rig_log "installing ${missing[*]}"
+	apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2
 }
 
 rig_kver_cache() {
@@ -106,13 +214,9 @@ rig_download_image() {
 	fi
 	pkg=$(rig_image_pkg_update "$kver")
 	rig_log "downloading $pkg=$version"
+	mkdir -p "$dir"
 	tmp=$(mktemp -d "$dir/download.XXXXXX")
-	# Sandbox user root: _apt may not write into root's home.
-	if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
-		"$pkg=$version" >&2); then
-		rm -rf "$tmp"
-		rig_die "apt-get download $pkg=$version failed"
-	fi
+	rig_download "$tmp" "$pkg=$version"
 	mv "$tmp"/*.deb "$dir/image.deb"
 	rm -rf "$tmp"
 }
@@ -164,8 +268,13 @@ rig_image_fetch() {
 # the headers package (same ABI, new upload) unpacks the new image.
 rig_image_root() {
 	local kver=$1 version dir
-	version=$(rig_headers_version "$kver")
 	dir=$(rig_kver_cache "$kver")
+	if rig_is_debug "$kver"; then
+		[ -d "$dir/root" ] || rig_die "no debug kernel $kver (debug-kernel.sh builds it)"
+		echo "$dir/root"
+		return
+	fi
+	version=$(rig_headers_version "$kver")
 	if ! [ -d "$dir/root" ] || [ "$(cat "$dir/root.version" 2>/dev/null)" != "$version" ]; then
 		rig_with_lock "$dir/image.lock" rig_image_fetch "$kver" "$version" "$dir"
 	fi
