@@ -12,8 +12,11 @@
 #
 # Exit status: the script's, which the VM's /init prints as "RIG-EXIT <rc>"
 # on the console; 124 if the VM ran out of time, 125 if it stopped without
-# saying (a panic, a crash of QEMU).  The console is shown on stdout and
-# kept in build/<kver>/console.log.
+# saying (a panic, a crash of QEMU).  The console (ttyS0: what /init and
+# the script print) is shown on stdout and kept in build/<kver>/console.log;
+# the kernel's own log (ttyS1, loglevel 7, so that lockup, hung-task and
+# RCU-stall reports come out, and never split a test's output line) in
+# build/<kver>/kernel.log.
 #
 # Environment:
 #   VM_TIMEOUT=900        seconds before the VM is killed
@@ -32,8 +35,19 @@
 #                         output; VM_STALL catches it).  One vCPU fails
 #                         less often (Documentation/testing.rst); make
 #                         check gives its tests without guests two.
-#   VM_STALL=0            stop the VM when its console has been silent this
-#                         many seconds (0: never; make check uses 300)
+#   VM_STALL=0            stop the VM when its console and kernel log have
+#                         been silent this many seconds (0: never; make
+#                         check uses 300).  Before it stops L1, the rig
+#                         asks QEMU's monitor for L1's registers, a few
+#                         stack words and the local APIC, and names the
+#                         kernel symbols they point into (stderr)
+#   VM_KERNEL_LOG=PATH    also copy the kernel log there
+#   KVMMEM_RIG_FAULT=     kill-once: kill L1 (SIGKILL) right after the first
+#                         "# END" line of a test, once: the state file
+#                         KVMMEM_RIG_FAULT_STATE (default
+#                         build/rig-fault-done) says it was done; remove it
+#                         to arm the fault again.  kill-always: every boot.
+#                         For the rig's own test of check.sh's retry
 #   KVMMEM_SKIP_DEPS=1    do not run deps.sh
 #   KVMMEM_CACHE=DIR      download cache (default ~/.cache/kvmmem)
 # shellcheck disable=SC2317 # functions run through rig_with_lock look unreachable
@@ -107,8 +121,8 @@ write_init() {
 # kvmmem test VM (L1) init, written by selftests/rig/vm-run.sh.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 mount -t devtmpfs devtmpfs /dev
-# The initramfs has no /dev/console of its own: reopen it now.
-exec </dev/console >/dev/console 2>&1
+# The kernel's console is ttyS1; the script's output goes to ttyS0 alone.
+exec </dev/ttyS0 >/dev/ttyS0 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mkdir -p /dev/pts /dev/shm
@@ -129,6 +143,8 @@ if ! insmod /lib/kvmmem/kvmmem.ko; then
 fi
 [ -c /dev/kvm ] || echo "rig: WARNING: no /dev/kvm: L2 guests cannot use KVM"
 echo "rig: L1 up: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
+# Where the modules sit, so that a stalled RIP can be named (watch_stall).
+sed 's/^/rig: module /' /proc/modules
 
 cd /selftests
 eval "set -- $(cat /rig/args)"
@@ -195,37 +211,53 @@ strip_escapes() {
 	sed -u -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r$//'
 }
 
-# Boots L1 and prints QEMU's exit status; the console goes to stdout
-# and to LOG.  Standard input is closed so that QEMU leaves the terminal
-# alone and CI (which has no stdin) behaves as a terminal does.
+# Boots L1 and returns QEMU's exit status; the console goes to stdout
+# and to LOG, the kernel log to LOG's directory, kernel.log.  Standard
+# input is closed so that QEMU leaves the terminal alone and CI (which has
+# no stdin) behaves as a terminal does.  L1 boots with nokaslr, so that
+# System.map names the addresses a stall report shows.
 boot() {
-	local kver=$1 initrd=$2 log=$3 rc pidfile=$2.pid watcher=
-	rm -f "$pidfile"
+	local kver=$1 initrd=$2 log=$3 rc run helpers=()
+	run=$(dirname "$log")
+	rm -f "$run/qemu.pid"
+	: >"$run/kernel.log"
 	if [ "${VM_STALL:-0}" -gt 0 ]; then
-		watch_stall "$log" "$pidfile" &
-		watcher=$!
+		watch_stall "$kver" "$run" &
+		helpers+=($!)
+	fi
+	if [ -n "${KVMMEM_RIG_FAULT:-}" ]; then
+		inject_fault "$run" &
+		helpers+=($!)
 	fi
 	set +e
 	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
 		-m 3G -smp "${VM_SMP:-1}" -nographic -no-reboot -nic none \
-		-pidfile "$pidfile" \
+		-pidfile "$run/qemu.pid" \
+		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
+		-serial stdio -serial "file:$run/kernel.log" \
 		-kernel "$(rig_vmlinuz "$kver")" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic=-1 $VM_APPEND" \
+		-append "console=ttyS1 loglevel=7 nokaslr panic=-1 $VM_APPEND" \
 		</dev/null 2>&1 | strip_escapes | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	[ -z "$watcher" ] || kill "$watcher" 2>/dev/null || true
+	[ "${#helpers[@]}" -eq 0 ] || kill "${helpers[@]}" 2>/dev/null || true
 	return "$rc"
 }
 
-# Stops the VM once LOG has not grown for VM_STALL seconds: an emulated L1
-# that stops dead would otherwise sit until VM_TIMEOUT.
+# The PID of L1's QEMU, once it has written it.
+qemu_pid() {
+	cat "$1/qemu.pid" 2>/dev/null
+}
+
+# Stops the VM once its console and kernel log have not grown for
+# VM_STALL seconds: an emulated L1 that stops dead would otherwise sit
+# until VM_TIMEOUT.  First it says where L1 is (l1_state).
 watch_stall() {
-	local log=$1 pidfile=$2 size last=-1 quiet=0
+	local kver=$1 run=$2 pid size last=-1 quiet=0
 	while sleep 10; do
-		[ -s "$pidfile" ] || continue
-		kill -0 "$(cat "$pidfile")" 2>/dev/null || return 0
-		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		pid=$(qemu_pid "$run") || continue
+		kill -0 "$pid" 2>/dev/null || return 0
+		size=$(cat "$run/console.log" "$run/kernel.log" 2>/dev/null | wc -c)
 		if [ "$size" = "$last" ]; then
 			quiet=$((quiet + 10))
 		else
@@ -234,10 +266,100 @@ watch_stall() {
 		fi
 		if [ "$quiet" -ge "$VM_STALL" ]; then
 			echo "rig: console silent for $quiet s: stopping the VM" >&2
-			kill "$(cat "$pidfile")" 2>/dev/null
+			l1_state "$kver" "$run" 2>&1 | sed 's/^/rig: stall: /' >&2
+			kill "$pid" 2>/dev/null
 			return 0
 		fi
 	done
+}
+
+# monitor RUN COMMAND...: the answers of L1's QEMU monitor (HMP) to the
+# commands, without its banner and prompts.
+monitor() {
+	local run=$1 cmd
+	shift
+	for cmd in "$@"; do
+		printf '%s\n' "$cmd"
+	done | socat -t 5 - "UNIX-CONNECT:$run/monitor.sock" 2>&1 |
+		tr -d '\r' | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e '/^QEMU .* monitor/d' -e 's/^(qemu) //'
+}
+
+# l1_state KVER RUN: L1's vCPUs as QEMU sees them (halted or running, the
+# interrupt flag in RFLAGS), their registers and top stack words, and the
+# local APIC; then the kernel symbols those addresses fall in.
+l1_state() {
+	local kver=$1 run=$2 out map
+	out=$(monitor "$run" stop "info cpus" "info registers -a" \
+		'x/16gx $rsp' "info lapic" "info pic")
+	echo "$out"
+	map=$(rig_image_root "$kver")/boot/System.map-$kver
+	[ -f "$map" ] || { echo "no $map: addresses left unnamed"; return 0; }
+	grep -oE '(RIP=|0x)?ffffffff[0-9a-f]{8}\b' <<<"$out" | sed -E 's/^(RIP=|0x)//' |
+		awk '!seen[$0]++' | name_addresses "$map" "$run/console.log"
+}
+
+# name_addresses SYSTEM.MAP CONSOLE: for each kernel address on stdin, the
+# function it falls in (System.map's text symbols; nokaslr), or the module
+# whose range holds it (the "rig: module" lines /init printed).
+name_addresses() {
+	awk -v mapfile="$1" -v console="$2" '
+	# Kernel text and modules lie in the top 4 GiB: the low 32 bits
+	# name an address there, and stay exact in floating point.
+	function hex(s,    i, c, v) {
+		s = substr(s, length(s) - 7)
+		v = 0
+		for (i = 1; i <= length(s); i++) {
+			c = index("0123456789abcdef", substr(s, i, 1)) - 1
+			v = v * 16 + c
+		}
+		return v
+	}
+	BEGIN {
+		while ((getline line < mapfile) > 0) {
+			split(line, f, " ")
+			if (f[2] !~ /^[tTwW]$/) continue
+			n++; addr[n] = hex(f[1]); sym[n] = f[3]
+		}
+		while ((getline line < console) > 0) {
+			if (line !~ /^rig: module /) continue
+			split(line, f, " ")
+			m++; mname[m] = f[3]; msize[m] = f[4] + 0
+			mbase[m] = hex(substr(f[8], 3))
+		}
+	}
+	{
+		a = hex($1); lo = 1; hi = n; best = 0
+		while (lo <= hi) {
+			mid = int((lo + hi) / 2)
+			if (addr[mid] <= a) { best = mid; lo = mid + 1 } else hi = mid - 1
+		}
+		where = ""
+		for (i = 1; i <= m; i++)
+			if (a >= mbase[i] && a < mbase[i] + msize[i])
+				where = sprintf("%s+0x%x (module)", mname[i], a - mbase[i])
+		if (where == "" && best && a - addr[best] < 1048576)
+			where = sprintf("%s+0x%x", sym[best], a - addr[best])
+		if (where != "")
+			print $1 " = " where
+	}'
+}
+
+# Kills L1 with SIGKILL after the first "# END" line of a test, as a
+# dead VM would stop: check.sh must boot once more (KVMMEM_RIG_FAULT).
+inject_fault() {
+	local run=$1 state=${KVMMEM_RIG_FAULT_STATE:-$RIG_REPO/build/rig-fault-done} pid
+	case $KVMMEM_RIG_FAULT in
+	kill-once) [ -e "$state" ] && return 0 ;;
+	kill-always) ;;
+	*) rig_die "KVMMEM_RIG_FAULT=$KVMMEM_RIG_FAULT: want kill-once or kill-always" ;;
+	esac
+	until grep -qa '^# END ' "$run/console.log" 2>/dev/null; do
+		sleep 0.5
+	done
+	pid=$(qemu_pid "$run") || return 0
+	touch "$state"
+	echo "rig: KVMMEM_RIG_FAULT=$KVMMEM_RIG_FAULT: killing L1" >&2
+	kill -9 "$pid" 2>/dev/null || true
 }
 
 # Turns the console log into the exit status of vm-run.sh.
@@ -272,6 +394,10 @@ build_and_pack() {
 finish_run() {
 	local run=$1 out=$2
 	[ -f "$run/console.log" ] && mv -f "$run/console.log" "$out/console.log"
+	if [ -f "$run/kernel.log" ]; then
+		[ -z "${VM_KERNEL_LOG:-}" ] || cp "$run/kernel.log" "$VM_KERNEL_LOG"
+		mv -f "$run/kernel.log" "$out/kernel.log"
+	fi
 	rm -rf "$run"
 }
 
@@ -281,8 +407,10 @@ main() {
 	series=$1
 	script=$2
 	shift 2
-	[ -f "$script" ] || rig_die "no such script: $script"
 	[ "${KVMMEM_SKIP_DEPS:-0}" = 1 ] || "$RIG_DIR/deps.sh"
+	# A test binary (selftests/kvmmem/build/...) exists only once built.
+	[ -f "$script" ] || rig_with_lock "$RIG_REPO/build/.lock" build_userspace
+	[ -f "$script" ] || rig_die "no such script: $script"
 	kver=$(kver_for "$series")
 	out=$RIG_REPO/build/$kver
 	mkdir -p "$out"
