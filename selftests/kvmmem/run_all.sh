@@ -12,11 +12,11 @@
 # which selftests/rig/check.sh reads on the host.  A listed test whose file
 # is missing is reported as a failure, never skipped silently.
 #
-# Usage: run_all.sh [-l LIST] [NAME...]
+# Usage: run_all.sh [-l LIST] [-t SECONDS] [NAME...]
 #   LIST: a list file in this directory (default tests.list); NAMEs given
-#   instead run just those.
-# Environment: KVMMEM_TEST_TIMEOUT=600, seconds before a test is killed, so
-# that one hung test cannot use up the whole VM's time.
+#   instead run just those.  SECONDS (default 600, or KVMMEM_TEST_TIMEOUT)
+#   before a test is killed, so that one hung test cannot use up the whole
+#   VM's time.
 
 # shellcheck disable=SC3043 # busybox sh, which runs this, has "local"
 dir=${KVMMEM_SELFTESTS:-/selftests}
@@ -66,10 +66,14 @@ run_one() {
 main() {
 	local names name
 	cd "$dir" || exit 1
-	if [ "${1:-}" = -l ]; then
-		list=$2
+	while [ $# -ge 2 ]; do
+		case $1 in
+		-l) list=$2 ;;
+		-t) timeout=$2 ;;
+		*) break ;;
+		esac
 		shift 2
-	fi
+	done
 	if [ $# -gt 0 ]; then
 		names=$*
 	else

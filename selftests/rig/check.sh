@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh: `make check`.  Installs what the rig needs, runs the native unit
-# tests (selftests/unit, when it exists), then the VM suite
-# (selftests/kvmmem/run_all.sh, two boots: tests.list and tests-kvm.list,
-# the tests that run KVM guests) on each supported kernel, and sums up the
-# TAP results:
+# check.sh: `make check`.  Installs what the rig needs, runs the native
+# tests on the host (selftests/unit, and the rig's own tests,
+# selftests/rig/*_test.sh), then the VM suite (selftests/kvmmem/run_all.sh,
+# two boots: tests.list and tests-kvm.list, the tests that run KVM guests)
+# on each kernel, and sums up the TAP results:
 #
-#   <series>: <test>: ok 1 - ...        one line per result
-#   # <series>: N s                      wall time of that kernel's run
-#   N passed, N failed[, N skipped]      the last line, exactly once
+#   <series>/<list>: <test>: ok 1 - ...   one line per result
+#   # <series>: N s                        wall time of that kernel's run
+#   N passed, N failed[, N skipped]        the last line, exactly once
 #
 # Counting rules (TAP as the kernel's kselftest prints it): "ok" lines pass
 # unless they carry "# SKIP"; "not ok" lines fail; a plan "1..N" with fewer
@@ -18,16 +18,39 @@
 # kselftest's skip status 4; a test that printed no result at all fails
 # (a test must assert something); a test that never printed its "# END" line,
 # or a VM that never printed RIG-EXIT, counts one failure.  The output of
-# a failing test is shown, prefixed with "<series>: <test> | ".
+# a failing test is shown, prefixed with "<series>/<list>: <test> | ".
+# A kernel log (ttyS1 of the VM) with a report in it (BUG, WARNING, Oops,
+# lockdep, KASAN, KFENCE, a bad page, a list or debug-objects check) counts
+# one failure per boot, with the report shown.
 #
-# Environment: KVMMEM_SERIES="6.1 6.12" to choose kernels; VM_TIMEOUT as
-# for vm-run.sh.
+# A boot whose VM dies without RIG-EXIT is booted once more, and only the
+# second boot's results count; a failing test is never retried.
+#
+# Environment:
+#   KVMMEM_SERIES="6.1 6.12"   kernels (6.1-debug: the debug kernel)
+#   TESTS="fs_test share_test" only these tests (each in the boot of the
+#                              list that names it)
+#   KVMMEM_LISTS="tests.list:2 tests-kvm.list:1"
+#                              the boots of one kernel: list:vCPUs
+#   KVMMEM_CHECK_NATIVE=0      skip the native tests (the rig's tests of
+#                              this script set it)
+#   KVMMEM_TEST_TIMEOUT=600    seconds before one test is killed in the VM
+#   VM_TIMEOUT, VM_STALL       as for vm-run.sh (VM_STALL here: 300)
 set -euo pipefail
 
 # shellcheck source=selftests/rig/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SERIES=${KVMMEM_SERIES:-6.1 6.12}
+LISTS=${KVMMEM_LISTS:-tests.list:2 tests-kvm.list:1}
+SELFTESTS=$RIG_REPO/selftests/kvmmem
+# Lines of a kernel log that report a bug: the kernel's own prefixes.
+KERNEL_REPORTS='BUG:|WARNING:|Oops|Kernel panic|general protection fault|'\
+'KASAN:|KFENCE:|possible circular locking|possible recursive locking|'\
+'inconsistent lock state|suspicious RCU usage|lock held when returning|'\
+'sleeping function called from invalid context|Bad page|ODEBUG:|'\
+'list_add corruption|list_del corruption|UBSAN:|stack-protector|'\
+'VFS: Busy inodes'
 PASSED=0
 FAILED=0
 SKIPPED=0
@@ -87,17 +110,28 @@ add_counts() {
 	SKIPPED=$((SKIPPED + s))
 }
 
-# The native unit tests: counted from their TAP output if they print any,
-# else as one result from make's status.
-run_unit() {
-	local log rc=0 counts
-	[ -d "$RIG_REPO/selftests/unit" ] || return 0
+# run_native NAME CMD...: a native test on the host, counted from its TAP
+# output if it prints any, else as one result from its status.
+run_native() {
+	local name=$1 log rc=0 counts
+	shift
 	log=$(mktemp)
-	make -C "$RIG_REPO/selftests/unit" check >"$log" 2>&1 || rc=$?
-	counts=$({ echo "# TEST unit"; cat "$log"; echo "# END unit rc=$rc"; } | tap_count unit)
+	"$@" >"$log" 2>&1 || rc=$?
+	counts=$({ echo "# TEST $name"; cat "$log"; echo "# END $name rc=$rc"; } | tap_count native)
 	grep -v '^COUNTS ' <<<"$counts" || true
 	add_counts "$(tail -n 1 <<<"$counts")"
 	rm -f "$log"
+}
+
+# The native tests: the unit tests of the module's pure code, and the
+# rig's tests of itself.
+run_natives() {
+	local t
+	[ "${KVMMEM_CHECK_NATIVE:-1}" = 1 ] || return 0
+	run_native unit make -C "$RIG_REPO/selftests/unit" check
+	for t in "$RIG_DIR"/*_test.sh; do
+		run_native "rig/$(basename "$t" .sh)" "$t"
+	done
 }
 
 # prefixed PREFIX: stdin with PREFIX before each line.
@@ -105,56 +139,116 @@ prefixed() {
 	awk -v p="$1" '{ print p $0 }'
 }
 
-# Boots once: vm-run.sh with run_all.sh on one list and $3 vCPUs; the
-# console goes to $4.  Succeeds if the VM reported RIG-EXIT.
+# boot_once SERIES VCPUS LOG ARGS...: one boot running run_all.sh ARGS;
+# the console goes to LOG, the kernel log to LOG.kernel.  Succeeds if the
+# VM reported RIG-EXIT.
 boot_once() {
-	local series=$1 list=$2 smp=$3 log=$4
-	VM_SMP=$smp VM_STALL=300 KVMMEM_SKIP_DEPS=1 "$RIG_DIR/vm-run.sh" \
-		"$series" "$RIG_REPO/selftests/kvmmem/run_all.sh" -l "$list" \
-		>"$log" 2>&1
+	local series=$1 smp=$2 log=$3
+	shift 3
+	VM_SMP=$smp VM_STALL=${VM_STALL:-300} KVMMEM_SKIP_DEPS=1 \
+		VM_KERNEL_LOG=$log.kernel "$RIG_DIR/vm-run.sh" \
+		"$series" "$SELFTESTS/run_all.sh" "$@" >"$log" 2>&1
 	tr -d '\r' <"$log" | grep -q '^RIG-EXIT [0-9]*$'
 }
 
-# One boot, its console parsed.  A VM that dies without RIG-EXIT (the
+# say_dead NAME LOG: what a dead boot said last, as comments: the rig's
+# stall report and the kernel's, then the console's tail.
+say_dead() {
+	local name=$1 log=$2
+	{
+		grep -a -m 40 '^rig: stall: ' "$log" || true
+		grep -a -m 10 -E "$KERNEL_REPORTS|stall|lockup|hung task" "$log.kernel" 2>/dev/null || true
+		tail -n 15 "$log"
+	} | prefixed "# $name: | "
+}
+
+# kernel_reports NAME LOG: one failure if the boot's kernel log reports a
+# bug; the report (from its first line on, 60 lines) is shown.
+kernel_reports() {
+	local name=$1 klog=$2.kernel first
+	[ -f "$klog" ] || return 0
+	first=$(grep -a -n -m 1 -E "$KERNEL_REPORTS" "$klog" | cut -d: -f1) || true
+	[ -n "$first" ] || return 0
+	echo "$name: not ok - the kernel log reports a bug:"
+	tail -n "+$first" "$klog" | head -n 60 | prefixed "$name: | "
+	FAILED=$((FAILED + 1))
+}
+
+# run_boot SERIES LIST VCPUS [NAME...]: one boot of LIST (or only NAMEs
+# of it), its console parsed.  A VM that dies without RIG-EXIT (the
 # emulator's faults under nested KVM, see VM_SMP in vm-run.sh) is booted
-# once more, and says so; test failures are never retried.
+# once more, and says so in one line; only that second boot counts.  Test
+# failures are never retried.
 run_boot() {
-	local series=$1 list=$2 smp=$3 name=$1/$2 log counts
+	local series=$1 list=$2 smp=$3 name=$1/$2 log counts args
+	shift 3
+	args=(-l "$list")
+	[ -z "${KVMMEM_TEST_TIMEOUT:-}" ] || args+=(-t "$KVMMEM_TEST_TIMEOUT")
+	args+=("$@")
 	log=$RIG_REPO/build/check-$series-$list.log
 	mkdir -p "$RIG_REPO/build"
-	if ! boot_once "$series" "$list" "$smp" "$log"; then
-		echo "# $name: the VM died without RIG-EXIT; booting it once more. What it said:"
-		grep -m 3 -E 'Oops|BUG:|panic|stall' "$log" | prefixed "# $name: | "
-		tail -n 15 "$log" | prefixed "# $name: | "
-		boot_once "$series" "$list" "$smp" "$log" || true
+	if ! boot_once "$series" "$smp" "$log" "${args[@]}"; then
+		echo "# $name: the VM died without RIG-EXIT; booting it once more (only the second boot's results count). What it said:"
+		say_dead "$name" "$log"
+		boot_once "$series" "$smp" "$log" "${args[@]}" || true
 	fi
 	counts=$(tap_count "$name" <"$log")
 	grep -v '^COUNTS ' <<<"$counts" || true
 	add_counts "$(tail -n 1 <<<"$counts")"
+	kernel_reports "$name" "$log"
 	if ! tr -d '\r' <"$log" | grep -q '^RIG-EXIT [0-9]*$'; then
-		echo "$name: not ok - the VM run failed twice; log tail:"
-		tail -n 40 "$log" | prefixed "$name: | "
+		echo "$name: not ok - the VM died twice; what the second boot said:"
+		say_dead "$name" "$log" | sed 's/^# //'
 		FAILED=$((FAILED + 1))
 	fi
 }
 
-# One kernel: two boots, so that an emulator fault in the one that runs
-# KVM guests costs only that boot's retry.  The tests without guests get
-# two vCPUs, so that kvmmem's races meet real parallelism; the tests with
-# guests get one, as the emulator's SVM breaks L1 under nested guests with
-# two (see VM_SMP in vm-run.sh).
+# list_names LIST: the test names LIST holds (comments and blanks out).
+list_names() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$SELFTESTS/$1"
+}
+
+# One kernel: a boot per list, so that an emulator fault in the one that
+# runs KVM guests costs only that boot's retry.  The tests without guests
+# get two vCPUs, so that kvmmem's races meet real parallelism; the tests
+# with guests get one, as the emulator's SVM breaks L1 under nested guests
+# with two (see VM_SMP in vm-run.sh).  With TESTS, a list boots only if it
+# names one of them, and runs only those.
 run_series() {
-	local series=$1 start
+	local series=$1 start entry list smp names t
 	start=$(rig_now)
-	run_boot "$series" tests.list 2
-	run_boot "$series" tests-kvm.list 1
+	for entry in $LISTS; do
+		list=${entry%:*}
+		smp=${entry##*:}
+		names=()
+		if [ -n "${TESTS:-}" ]; then
+			for t in $TESTS; do
+				list_names "$list" | grep -qxF "$t" && names+=("$t")
+			done
+			[ "${#names[@]}" -gt 0 ] || continue
+		fi
+		run_boot "$series" "$list" "$smp" "${names[@]}"
+	done
 	echo "# $series: $(($(rig_now) - start)) s"
+}
+
+# With TESTS, every name must be in some list: a typo must not pass.
+check_tests_named() {
+	local t entry found
+	for t in ${TESTS:-}; do
+		found=0
+		for entry in $LISTS; do
+			list_names "${entry%:*}" | grep -qxF "$t" && found=1
+		done
+		[ "$found" = 1 ] || rig_die "TESTS: no list names '$t' (lists: $LISTS)"
+	done
 }
 
 main() {
 	local series summary
-	"$RIG_DIR/deps.sh"
-	run_unit
+	[ "${KVMMEM_SKIP_DEPS:-0}" = 1 ] || "$RIG_DIR/deps.sh"
+	check_tests_named
+	[ -n "${TESTS:-}" ] || run_natives
 	for series in $SERIES; do
 		run_series "$series"
 	done
