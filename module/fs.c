@@ -183,6 +183,7 @@ static int kvmmem_resize(struct inode *inode, loff_t size)
 	unsigned long freed;
 	int err;
 
+	lockdep_assert_held_write(&inode->i_rwsem);
 	if (size >= old)
 		return set_size(inode, size);
 	err = zero_range_edges(inode, size, min(old, round_up(size, PAGE_SIZE)));
@@ -254,6 +255,7 @@ static ssize_t write_pages(struct inode *inode, loff_t *ppos,
 	loff_t pos = *ppos;
 	ssize_t done = 0, err = 0;
 
+	lockdep_assert_held_write(&inode->i_rwsem);
 	while (iov_iter_count(from)) {
 		size_t off = offset_in_page(pos), copied;
 		size_t len = min(PAGE_SIZE - off, iov_iter_count(from));

@@ -13,6 +13,13 @@
 #include "share.h"
 #include "sysfs.h"
 
+/*
+ * The machinery first, the interfaces that reach it last (sysfs knobs,
+ * then the filesystem, whose files need the sysfs root for their
+ * directories); on the way out, the interfaces go first.  Otherwise a
+ * knob written in between re-arms work that runs after the module is gone
+ * (a write to sample_period_ms after the sampling work was cancelled).
+ */
 static int __init kvmmem_init(void)
 {
 	int err;
@@ -23,17 +30,18 @@ static int __init kvmmem_init(void)
 	err = kvmmem_scan_init();
 	if (err)
 		goto fail_scan;
+	kvmmem_sample_init();
 	err = kvmmem_sysfs_init();
 	if (err)
 		goto fail_sysfs;
 	err = kvmmem_fs_init();
 	if (err)
 		goto fail_fs;
-	kvmmem_sample_init();
 	return 0;
 fail_fs:
 	kvmmem_sysfs_exit();
 fail_sysfs:
+	kvmmem_sample_exit();
 	kvmmem_scan_exit();
 fail_scan:
 	kvmmem_share_exit();
@@ -42,9 +50,9 @@ fail_scan:
 
 static void __exit kvmmem_exit(void)
 {
-	kvmmem_sample_exit();
 	kvmmem_fs_exit();
 	kvmmem_sysfs_exit();
+	kvmmem_sample_exit();
 	kvmmem_scan_exit();
 	kvmmem_share_exit();
 }

@@ -128,6 +128,7 @@ static struct page *get_or_alloc(struct inode *inode, pgoff_t gfn)
 {
 	struct page *page, *old;
 
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
 	for (;;) {
 		/*
 		 * Merges and copy-on-write replace entries, and drop the old
@@ -163,6 +164,7 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 	struct page *page, *copy;
 	void *entry;
 
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
 	for (;;) {
 		entry = xa_load(frames_of(inode), gfn);
 		if ((flags & KVMMEM_PMAP_WRITE) && kvmmem_share_is_zero(entry)) {
@@ -413,6 +415,7 @@ unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 	pgoff_t gfn;
 	void *entry;
 
+	lockdep_assert_held_write(&inode->i_rwsem);
 	filemap_invalidate_lock(mapping);
 	xa_for_each_range(frames_of(inode), gfn, entry, first, end - 1) {
 		struct page *page = kvmmem_entry_page(entry);

@@ -256,6 +256,20 @@ void kvmmem_scan_wake(void)
 }
 
 /**
+ * kvmmem_scan_is_scanner() - is the current task the scanner thread?
+ *
+ * For assertions: the scanner is the one task that holds two files'
+ * invalidate_locks at once (share.c), which is what keeps that deadlock
+ * free.
+ *
+ * Return: true in kvmmem_scand.
+ */
+bool kvmmem_scan_is_scanner(void)
+{
+	return current == scan_thread;
+}
+
+/**
  * kvmmem_scan_init() - start the scanner thread, stopped (run = 0)
  *
  * Return: 0 or a negative errno.

@@ -28,5 +28,6 @@ int kvmmem_scan_set_run(unsigned int run);
 void kvmmem_scan_lock(void);
 void kvmmem_scan_unlock(void);
 void kvmmem_scan_wake(void);
+bool kvmmem_scan_is_scanner(void);
 
 #endif /* KVMMEM_SCAN_H */

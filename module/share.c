@@ -43,6 +43,7 @@
 #include "fs.h"
 #include "pmap.h"
 #include "registry.h"
+#include "scan.h"
 #include "share.h"
 #include "stats.h"
 
@@ -304,6 +305,21 @@ static enum kvmmem_scan_result merge_pair(struct inode *inode, pgoff_t gfn,
 	return res;
 }
 
+/*
+ * The hinted file's invalidate_lock, shared, while @inode's is held
+ * shared.  Two locks of one class, taken in no fixed order, deadlock only
+ * if two tasks each hold one and want the other (a queued writer makes a
+ * reader wait).  Only the scanner thread ever holds two files' locks, so
+ * that cannot happen: assert it, and tell lockdep the nesting is meant.
+ */
+static void lock_second_file(struct inode *inode, struct inode *hinode)
+{
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
+	WARN_ON_ONCE(!kvmmem_scan_is_scanner());
+	down_read_nested(&hinode->i_mapping->invalidate_lock,
+			 SINGLE_DEPTH_NESTING);
+}
+
 /* Follow a hint: the hinted page must be alive, comparable and quiet. */
 static enum kvmmem_scan_result merge_hint(struct inode *inode, pgoff_t gfn,
 					  struct page *page, u64 hash,
@@ -322,7 +338,7 @@ static enum kvmmem_scan_result merge_hint(struct inode *inode, pgoff_t gfn,
 		rehint(hash, hint, mine);
 	} else {
 		if (hinode != inode)
-			filemap_invalidate_lock_shared(hinode->i_mapping);
+			lock_second_file(inode, hinode);
 		res = merge_pair(inode, gfn, page, hinode, hgfn, hpage, hash);
 		if (hinode != inode)
 			filemap_invalidate_unlock_shared(hinode->i_mapping);
@@ -446,6 +462,8 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 	struct kvmmem_sframe *sf = sframe_of(frame);
 	struct page *copy;
 
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(frame), frame);
 	kvmmem_count(KVMMEM_EV_COW_BREAKS, 1);
 	if (sf->sharers == 1) {
 		sharer_removed(inode, sf);
@@ -485,8 +503,10 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 struct page *kvmmem_share_break_zero(struct inode *inode, pgoff_t gfn)
 {
 	void *zero = kvmmem_entry_shared(zero_frame);
-	struct page *copy = kvmmem_pmap_alloc_frame(inode);
+	struct page *copy;
 
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
+	copy = kvmmem_pmap_alloc_frame(inode);
 	if (IS_ERR(copy))
 		return copy;
 	lock_page(copy);
@@ -519,6 +539,7 @@ bool kvmmem_share_drop(struct inode *inode, struct page *frame)
 {
 	struct kvmmem_sframe *sf;
 
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(frame), frame);
 	if (frame == zero_frame) {
 		atomic_long_dec(&KVMMEM_I(inode)->pmap.zero);
 		atomic_long_dec(&kvmmem_zero_pages);
