@@ -417,6 +417,14 @@ unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 
 	lockdep_assert_held_write(&inode->i_rwsem);
 	filemap_invalidate_lock(mapping);
+	/*
+	 * PTEs before entries, so that no PTE outlives its entry.  A fault
+	 * that found its page before we took the lock may still install a
+	 * PTE until we lock that page: the second pass below zaps those
+	 * (meanwhile their reference keeps a shared frame from being
+	 * reused in place, see kvmmem_share_break()).
+	 */
+	unmap_mapping_pages(mapping, first, end - first, true);
 	xa_for_each_range(frames_of(inode), gfn, entry, first, end - 1) {
 		struct page *page = kvmmem_entry_page(entry);
 

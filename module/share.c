@@ -120,7 +120,10 @@ static bool same_contents(struct page *a, struct page *b)
 	return same;
 }
 
-/* The entry's reference and the scanner's: nobody else is using it. */
+/*
+ * The entry's reference and the caller's (the scanner's, or a writer's):
+ * nobody else is using it.
+ */
 static bool page_quiet(struct page *page)
 {
 	struct folio *folio = page_folio(page);
@@ -442,15 +445,32 @@ static void retire(struct page *frame)
 	atomic_long_dec(&kvmmem_pages_shared);
 }
 
+/*
+ * May the last sharer of @frame at @gfn write it in place?  Only when
+ * nobody else can see it: its own PTEs of @gfn are zapped first, and then
+ * no reference may remain beyond the entry's and the caller's.  Others
+ * can hold one that they took through an earlier sharer's mapping or entry
+ * before its copy-on-write: a pipe that vmspliced the page, a GUP pin or
+ * an O_DIRECT write in flight, a pread copying out of it.  They must keep
+ * seeing the old contents.  This is the rule do_wp_page applies to
+ * anonymous memory.
+ */
+static bool reusable(struct inode *inode, pgoff_t gfn, struct page *frame)
+{
+	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+	return page_quiet(frame);
+}
+
 /**
  * kvmmem_share_break() - copy-on-write of the shared @frame at @inode:@gfn
  * @inode: a kvmmem regular file
  * @gfn: guest frame number whose entry maps @frame
  * @frame: a shared frame other than the zero frame, locked by the caller
  *
- * The last sharer takes @frame back as its private frame without a copy;
- * otherwise @gfn gets a private copy and every PTE of @gfn is zapped.
- * Caller holds invalidate_lock shared.
+ * The last sharer takes @frame back as its private frame without a copy
+ * when nobody else can still see it (reusable()); otherwise @gfn gets a
+ * private copy and every PTE of @gfn is zapped.  Caller holds
+ * invalidate_lock shared and a reference to @frame.
  *
  * Return: the private frame, locked and with a reference for the caller
  * (@frame itself when it was the last sharer), or ERR_PTR(-ENOSPC or
@@ -460,12 +480,13 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 				struct page *frame)
 {
 	struct kvmmem_sframe *sf = sframe_of(frame);
+	bool last = sf->sharers == 1;
 	struct page *copy;
 
 	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(frame), frame);
 	kvmmem_count(KVMMEM_EV_COW_BREAKS, 1);
-	if (sf->sharers == 1) {
+	if (last && reusable(inode, gfn, frame)) {
 		sharer_removed(inode, sf);
 		retire(frame);
 		kvmmem_pmap_replace(inode, gfn, kvmmem_entry_private(frame));
@@ -481,6 +502,11 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 	get_page(copy);
 	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_private(copy));
 	sharer_removed(inode, sf);
+	if (last) {
+		/* held elsewhere, it leaves us: freed by the last put */
+		retire(frame);
+		kvmmem_pmap_frame_freed(inode);
+	}
 	put_page(frame);	/* the entry's reference */
 	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
 	trace_kvmmem_cow_break(inode->i_ino, gfn, page_to_pfn(frame),

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -180,6 +181,55 @@ static bool test_last_sharer(void)
 	     expect_eq(shared - counter("pages_shared"), 32, "frames back to private") &&
 	     expect(file_is(fd_b, tag_b, NPAGES), "b's data kept");
 	munmap((void *)b, NPAGES * PG);
+	return ok;
+}
+
+static uint32_t tag_pipe(int i) { return 0x9000 + i; }
+
+/*
+ * A reference taken through one sharer's mapping must keep seeing the
+ * shared contents after that sharer's copy-on-write, whatever the last
+ * sharer writes next: p2's page goes into a pipe by vmsplice, p2 writes
+ * (its copy), then p1, now the last sharer, writes new data.  The pipe
+ * must give back the old contents, never p1's.
+ */
+static bool test_last_sharer_pipe(void)
+{
+	int p1 = make_file("p1", tag_pipe, 4), p2 = make_file("p2", tag_pipe, 4);
+	char want[PG], got[PG], mine[PG];
+	struct iovec iov;
+	volatile char *m2;
+	int pipefd[2];
+	bool ok;
+
+	if (!expect(p1 >= 0 && p2 >= 0 && pipe(pipefd) == 0, "files and pipe"))
+		return false;
+	ok = expect(knob("run", "1") == 0, "run=1") && converge(3);
+	knob("run", "0");
+	ok = ok && expect_eq(file_counter(p1, "sharing"), 4, "p1 shares its pages");
+	m2 = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, p2, 0);
+	ok = ok && expect((void *)m2 != MAP_FAILED, "mmap p2");
+	if (!ok)
+		goto out;
+	iov.iov_base = (void *)m2;
+	iov.iov_len = PG;
+	ok = expect(vmsplice(pipefd[1], &iov, 1, 0) == PG, "vmsplice p2's page");
+	m2[1] = 0x55;				/* p2's copy-on-write */
+	fill(mine, 0xbad0bad);
+	ok = ok && expect(pwrite(p1, mine, PG, 0) == PG, "p1 writes new data");
+	fill(want, tag_pipe(0));
+	ok = ok && expect(read(pipefd[0], got, PG) == PG, "read the pipe");
+	ok = ok && expect(!memcmp(got, want, PG),
+			  "the pipe holds the old shared page, not p1's new data");
+	ok = ok && expect(pread(p1, got, PG, 0) == PG && !memcmp(got, mine, PG),
+			  "p1 reads its new data");
+	ok = ok && expect(m2[1] == 0x55 && m2[0] == want[0], "p2 reads its own write");
+	munmap((void *)m2, 4 * PG);
+out:
+	close(pipefd[0]);
+	close(pipefd[1]);
+	drop_file(p1, "p1");
+	drop_file(p2, "p2");
 	return ok;
 }
 
@@ -364,6 +414,7 @@ static const struct {
 	{ "identical pages merge: exact pages_shared, pages_sharing, zero_pages", test_merge_counts },
 	{ "writes to shared pages copy; every page reads its own data", test_cow },
 	{ "the last sharer takes its frame back without a copy", test_last_sharer },
+	{ "the last sharer copies a frame a pipe still holds (vmsplice)", test_last_sharer_pipe },
 	{ "tracepoints for merge and copy-on-write fire", test_tracepoints },
 	{ "run=2 unmerges everything", test_unmerge },
 	{ "max_page_sharing caps sharers per frame", test_max_page_sharing },
