@@ -156,7 +156,7 @@ boot_once() {
 say_dead() {
 	local name=$1 log=$2
 	{
-		grep -a -m 40 '^rig: stall: ' "$log" || true
+		grep -a '^rig: stall: ' "$log" || true
 		grep -a -m 10 -E "$KERNEL_REPORTS|stall|lockup|hung task" "$log.kernel" 2>/dev/null || true
 		tail -n 15 "$log"
 	} | prefixed "# $name: | "
@@ -190,7 +190,14 @@ run_boot() {
 	if ! boot_once "$series" "$smp" "$log" "${args[@]}"; then
 		echo "# $name: the VM died without RIG-EXIT; booting it once more (only the second boot's results count). What it said:"
 		say_dead "$name" "$log"
+		# kept for a look later: the retry writes $log anew
+		mv -f "$log" "$log.dead"
+		mv -f "$log.kernel" "$log.dead.kernel" 2>/dev/null || true
 		boot_once "$series" "$smp" "$log" "${args[@]}" || true
+	fi
+	if grep -aq '^rig: stall: L1 resumed' "$log"; then
+		echo "# $name: L1 went silent, and an NMI woke it; the rig's report:"
+		grep -a '^rig: stall: ' "$log" | prefixed "# $name: | "
 	fi
 	counts=$(tap_count "$name" <"$log")
 	grep -v '^COUNTS ' <<<"$counts" || true
@@ -259,3 +266,4 @@ main() {
 }
 
 main "$@"
+exit

@@ -84,3 +84,4 @@ main() {
 }
 
 main "$@"
+exit

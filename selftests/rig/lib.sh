@@ -21,6 +21,10 @@
 #   $KVMMEM_CACHE/debug/                     the debug kernel (debug-kernel.sh)
 #
 # Build products of the work tree go to $RIG_REPO/build/<kver>/.
+#
+# Every rig script ends with 'main "$@"' and then 'exit': bash reads a
+# script as it runs it, and without the exit, a script edited while it
+# runs would go on to run whatever now stands past its old end.
 
 RIG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034 # used by the scripts that source this one

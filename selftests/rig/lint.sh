@@ -76,3 +76,4 @@ main() {
 }
 
 main "$@"
+exit

@@ -80,3 +80,4 @@ main() {
 }
 
 main "$@"
+exit

@@ -41,6 +41,9 @@
 #                         asks QEMU's monitor for L1's registers, a few
 #                         stack words and the local APIC, and names the
 #                         kernel symbols they point into (stderr)
+#   VM_STALL_NMI=1        on such a silence, after the report, send L1 an
+#                         NMI and let it run on if that wakes it (said in a
+#                         "rig: stall:" line); 0: stop it at once
 #   VM_KERNEL_LOG=PATH    also copy the kernel log there
 #   KVMMEM_RIG_FAULT=     kill-once: kill L1 (SIGKILL) right after the first
 #                         "# END" line of a test, once: the state file
@@ -143,8 +146,12 @@ if ! insmod /lib/kvmmem/kvmmem.ko; then
 fi
 [ -c /dev/kvm ] || echo "rig: WARNING: no /dev/kvm: L2 guests cannot use KVM"
 echo "rig: L1 up: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
-# Where the modules sit, so that a stalled RIP can be named (watch_stall).
+# Where the modules sit, and every function's address (gzipped, on ttyS2:
+# Debian's System.map is a stub), so that a stalled RIP can be named
+# (watch_stall).
 sed 's/^/rig: module /' /proc/modules
+stty -F /dev/ttyS2 raw -echo 2>/dev/null
+(grep ' [tTwW] ' /proc/kallsyms | gzip -1 >/dev/ttyS2) &
 
 cd /selftests
 eval "set -- $(cat /rig/args)"
@@ -235,6 +242,7 @@ boot() {
 		-pidfile "$run/qemu.pid" \
 		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
 		-serial stdio -serial "file:$run/kernel.log" \
+		-serial "file:$run/kallsyms.gz" \
 		-kernel "$(rig_vmlinuz "$kver")" -initrd "$initrd" \
 		-append "console=ttyS1 loglevel=7 nokaslr panic=-1 $VM_APPEND" \
 		</dev/null 2>&1 | strip_escapes | tee "$log"
@@ -242,6 +250,15 @@ boot() {
 	set -e
 	[ "${#helpers[@]}" -eq 0 ] || kill "${helpers[@]}" 2>/dev/null || true
 	return "$rc"
+}
+
+# output_size RUN: bytes L1 has printed, on the console and in the kernel
+# log, leaving out the kernel's lines about an NMI (the rig's own, below).
+output_size() {
+	{
+		cat "$1/console.log"
+		grep -av 'NMI\|Dazed and confused' "$1/kernel.log"
+	} 2>/dev/null | wc -c
 }
 
 # The PID of L1's QEMU, once it has written it.
@@ -257,7 +274,7 @@ watch_stall() {
 	while sleep 10; do
 		pid=$(qemu_pid "$run") || continue
 		kill -0 "$pid" 2>/dev/null || return 0
-		size=$(cat "$run/console.log" "$run/kernel.log" 2>/dev/null | wc -c)
+		size=$(output_size "$run")
 		if [ "$size" = "$last" ]; then
 			quiet=$((quiet + 10))
 		else
@@ -265,42 +282,78 @@ watch_stall() {
 			last=$size
 		fi
 		if [ "$quiet" -ge "$VM_STALL" ]; then
-			echo "rig: console silent for $quiet s: stopping the VM" >&2
+			echo "rig: console silent for $quiet s" >&2
 			l1_state "$kver" "$run" 2>&1 | sed 's/^/rig: stall: /' >&2
+			if [ "${VM_STALL_NMI:-1}" = 1 ] && nmi_wakes "$run" "$size"; then
+				echo "rig: stall: L1 resumed after an NMI" >&2
+				quiet=0
+				last=-1
+				continue
+			fi
+			echo "rig: stopping the VM" >&2
 			kill "$pid" 2>/dev/null
 			return 0
 		fi
 	done
 }
 
+# nmi_wakes RUN SIZE: sends L1 an NMI, and succeeds if L1 prints more
+# than SIZE bytes (output_size) within 60 s.  A vCPU halted with
+# interrupts on (HLT=1, IF set in RFL) that carries on after an NMI was
+# waiting for an interrupt that never came, unless its timer (info lapic)
+# was still counting down: then it was only idle.
+nmi_wakes() {
+	local run=$1 size=$2 i
+	monitor "$run" nmi >/dev/null
+	for i in $(seq 1 12); do
+		sleep 5
+		[ "$(output_size "$run")" -gt "$size" ] && return 0
+	done
+	return 1
+}
+
 # monitor RUN COMMAND...: the answers of L1's QEMU monitor (HMP) to the
-# commands, without its banner and prompts.
+# commands, without its banner, prompts, the echo of the commands, and the
+# FPU and vector registers.
 monitor() {
 	local run=$1 cmd
 	shift
 	for cmd in "$@"; do
 		printf '%s\n' "$cmd"
 	done | socat -t 5 - "UNIX-CONNECT:$run/monitor.sock" 2>&1 |
-		tr -d '\r' | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e '/^QEMU .* monitor/d' -e 's/^(qemu) //'
+		tr -d '\r' | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e '/^QEMU .* monitor/d' \
+			-e 's/^(qemu) //' -e '/^\(FCW\|FPR\|[XYZ]MM\|DR[0-9]\)/d' |
+		awk -v cmds="$(printf '%s\n' "$@")" '
+			BEGIN { n = split(cmds, c, "\n") }
+			{ for (i = 1; i <= n; i++) if (c[i] != "" && index($0, c[i])) next; print }'
 }
 
 # l1_state KVER RUN: L1's vCPUs as QEMU sees them (halted or running, the
 # interrupt flag in RFLAGS), their registers and top stack words, and the
 # local APIC; then the kernel symbols those addresses fall in.
 l1_state() {
-	local kver=$1 run=$2 out map
-	out=$(monitor "$run" stop "info cpus" "info registers -a" \
-		'x/16gx $rsp' "info lapic" "info pic")
+	local kver=$1 run=$2 out map rsp
+	out=$(monitor "$run" stop "info cpus" "info registers -a" "info lapic" "info pic")
+	# The monitor has no $rsp: read it off the registers (of each vCPU).
+	for rsp in $(grep -o 'RSP=[0-9a-f]*' <<<"$out" | cut -d= -f2); do
+		out+=$'\n'"stack at $rsp:"$'\n'$(monitor "$run" "x/16gx 0x$rsp")
+	done
+	monitor "$run" cont >/dev/null
 	echo "$out"
-	map=$(rig_image_root "$kver")/boot/System.map-$kver
-	[ -f "$map" ] || { echo "no $map: addresses left unnamed"; return 0; }
+	map=$run/symbols
+	if [ -s "$run/kallsyms.gz" ]; then
+		zcat "$run/kallsyms.gz" 2>/dev/null >"$map" || true
+	fi
+	[ -s "$map" ] || grep ' [tTwW] ' "$(rig_image_root "$kver")/boot/System.map-$kver" >"$map" || true
+	[ -s "$map" ] || { echo "no kallsyms nor System.map: addresses left unnamed"; return 0; }
 	grep -oE '(RIP=|0x)?ffffffff[0-9a-f]{8}\b' <<<"$out" | sed -E 's/^(RIP=|0x)//' |
 		awk '!seen[$0]++' | name_addresses "$map" "$run/console.log"
 }
 
-# name_addresses SYSTEM.MAP CONSOLE: for each kernel address on stdin, the
-# function it falls in (System.map's text symbols; nokaslr), or the module
-# whose range holds it (the "rig: module" lines /init printed).
+# name_addresses SYMBOLS CONSOLE: for each kernel address on stdin, the
+# function it falls in (SYMBOLS: L1's kallsyms, or System.map; nokaslr),
+# or else the module whose range holds it (the "rig: module" lines /init
+# printed).
 name_addresses() {
 	awk -v mapfile="$1" -v console="$2" '
 	# Kernel text and modules lie in the top 4 GiB: the low 32 bits
@@ -318,7 +371,7 @@ name_addresses() {
 		while ((getline line < mapfile) > 0) {
 			split(line, f, " ")
 			if (f[2] !~ /^[tTwW]$/) continue
-			n++; addr[n] = hex(f[1]); sym[n] = f[3]
+			n++; addr[n] = hex(f[1]); sym[n] = f[3] (f[4] != "" ? " " f[4] : "")
 		}
 		while ((getline line < console) > 0) {
 			if (line !~ /^rig: module /) continue
@@ -334,11 +387,11 @@ name_addresses() {
 			if (addr[mid] <= a) { best = mid; lo = mid + 1 } else hi = mid - 1
 		}
 		where = ""
-		for (i = 1; i <= m; i++)
+		if (best && a - addr[best] < 65536)
+			where = sprintf("%s+0x%x", sym[best], a - addr[best])
+		for (i = 1; i <= m && where == ""; i++)
 			if (a >= mbase[i] && a < mbase[i] + msize[i])
 				where = sprintf("%s+0x%x (module)", mname[i], a - mbase[i])
-		if (where == "" && best && a - addr[best] < 1048576)
-			where = sprintf("%s+0x%x", sym[best], a - addr[best])
 		if (where != "")
 			print $1 " = " where
 	}'
@@ -431,3 +484,4 @@ main() {
 }
 
 main "$@"
+exit
