@@ -7,6 +7,8 @@
  * first version are accepted, larger (newer) ones only if the bytes we do
  * not know are zero.  Replies are cut to the caller's size.
  */
+#include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvmmem.h>
 #include <linux/mm.h>
@@ -62,7 +64,43 @@ static long get_domain(struct inode *inode, void __user *uarg)
 	if (err)
 		return err;
 	karg.domain = READ_ONCE(KVMMEM_I(inode)->domain);
+	karg.flags = 0;
+	karg.member_fd = -1;
 	return reply(uarg, &karg, sizeof(karg));
+}
+
+/*
+ * May the caller put @inode into @domain?  A domain is a trust boundary
+ * (its files' pages are shared, and sharing can be timed), so joining
+ * one takes privilege over the mount, or an open file of the same mount
+ * that is already a member.
+ */
+static int may_join(struct inode *inode, const struct kvmmem_domain *karg)
+{
+	struct inode *member;
+	struct file *f;
+	int err = 0;
+
+	if (ns_capable(inode->i_sb->s_user_ns, CAP_SYS_ADMIN))
+		return 0;
+	if (!(karg->flags & KVMMEM_DOMAIN_MEMBER_FD)) {
+		pr_warn_ratelimited("kvmmem: %s: joining domain %u needs CAP_SYS_ADMIN or a member file\n",
+				    current->comm, karg->domain);
+		return -EPERM;
+	}
+	f = fget(karg->member_fd);
+	if (!f)
+		return -EBADF;
+	member = file_inode(f);
+	if (member->i_sb != inode->i_sb || !S_ISREG(member->i_mode))
+		err = -EINVAL;
+	else if (READ_ONCE(KVMMEM_I(member)->domain) != karg->domain)
+		err = -EPERM;
+	fput(f);
+	if (err)
+		pr_warn_ratelimited("kvmmem: %s: fd %d is no member of domain %u on this mount\n",
+				    current->comm, karg->member_fd, karg->domain);
+	return err;
 }
 
 static long set_domain(struct file *file, void __user *uarg)
@@ -76,11 +114,17 @@ static long set_domain(struct file *file, void __user *uarg)
 	err = READ_ARG(karg, uarg, domain, "kvmmem_domain");
 	if (err)
 		return err;
-	if (karg.domain > KVMMEM_DOMAIN_MAX) {
-		pr_warn_ratelimited("kvmmem: %s: domain %u above %u\n",
+	if (karg.domain > KVMMEM_DOMAIN_MAX ||
+	    (karg.flags & ~KVMMEM_DOMAIN_MEMBER_FD)) {
+		pr_warn_ratelimited("kvmmem: %s: domain %u above %u, or flags %#x unknown\n",
 				    current->comm, karg.domain,
-				    KVMMEM_DOMAIN_MAX);
+				    KVMMEM_DOMAIN_MAX, karg.flags);
 		return -EINVAL;
+	}
+	if (karg.domain != READ_ONCE(KVMMEM_I(inode)->domain)) {
+		err = may_join(inode, &karg);
+		if (err)
+			return err;
 	}
 	kvmmem_scan_lock();
 	if (KVMMEM_I(inode)->domain != karg.domain) {

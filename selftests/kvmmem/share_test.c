@@ -16,7 +16,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -333,6 +335,94 @@ static bool test_domains(void)
 	return ok;
 }
 
+#define NOBODY 65534
+
+/* SET_DOMAIN with proof of membership: @member's fd. */
+static int join_by_member(int fd, unsigned int domain, int member)
+{
+	struct kvmmem_domain d = {
+		.size = sizeof(d), .domain = domain,
+		.flags = KVMMEM_DOMAIN_MEMBER_FD, .member_fd = member,
+	};
+
+	return ioctl(fd, KVMMEM_IOC_SET_DOMAIN, &d) ? errno : 0;
+}
+
+/*
+ * As user nobody: make file @name like root's, then try to move it into
+ * domain 9 plainly, with a member fd of another domain, and (if @member
+ * names a file) with that file's fd.  Exits with a bit per wrong answer.
+ */
+static void nobody_joins(const char *name, const char *member)
+{
+	int fd, other, m, bad = 0;
+	char path[256];
+
+	if (setgid(NOBODY) || setuid(NOBODY))
+		_exit(64);
+	fd = make_file(name, tag_e, 8);
+	other = make_file("nobody-other", tag_pipe, 1);
+	if (fd < 0 || other < 0)
+		_exit(32);
+	bad |= set_domain(fd, 0) != 0;			/* its own: allowed */
+	bad |= (set_domain(fd, 9) != EPERM) << 1;
+	bad |= (join_by_member(fd, 9, other) != EPERM) << 2;
+	if (member) {
+		snprintf(path, sizeof(path), "%s/%s", mnt, member);
+		m = open(path, O_RDONLY);
+		bad |= (m < 0 || join_by_member(fd, 9, m) != 0) << 3;
+	}
+	_exit(bad);
+}
+
+static int as_nobody(const char *name, const char *member)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		nobody_joins(name, member);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A domain is a trust boundary: an unprivileged user with a writable file
+ * of the mount cannot move it into root's domain (EPERM, and nothing
+ * merges), unless it holds an open file that is already a member.
+ */
+static bool test_domain_privilege(void)
+{
+	int a = make_file("da", tag_e, 8), m = make_file("dm", tag_pipe, 1);
+	char path[256];
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/dm", mnt);
+	ok = expect(a >= 0 && m >= 0, "root's files") &&
+	     expect(chmod(mnt, 01777) == 0 && chmod(path, 0644) == 0, "chmod") &&
+	     expect_eq(set_domain(a, 9), 0, "root moves its file to domain 9") &&
+	     expect_eq(set_domain(m, 9), 0, "and a member file others may read");
+	ok = ok && expect_eq(as_nobody("nb1", NULL), 0,
+			     "nobody: EPERM without a member, EPERM with another domain's file") &&
+	     expect(knob("run", "1") == 0, "run=1") && converge(3) &&
+	     expect_eq(file_counter(a, "sharing"), 0, "nothing merged into domain 9");
+	ok = ok && expect_eq(as_nobody("nb2", "dm"), 0, "nobody joins with a member's fd") &&
+	     converge(3) &&
+	     expect_eq(file_counter(a, "sharing"), 8, "then its pages merge within domain 9");
+	knob("run", "2");
+	knob("run", "0");
+	drop_file(a, "da");
+	drop_file(m, "dm");
+	snprintf(path, sizeof(path), "%s/nb1", mnt);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/nb2", mnt);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/nobody-other", mnt);
+	unlink(path);
+	return ok;
+}
+
 static bool test_per_vm_default(void)
 {
 	int g, h;
@@ -419,6 +509,7 @@ static const struct {
 	{ "run=2 unmerges everything", test_unmerge },
 	{ "max_page_sharing caps sharers per frame", test_max_page_sharing },
 	{ "sharing domains: no sharing across, sharing within", test_domains },
+	{ "joining a domain takes CAP_SYS_ADMIN or a member file", test_domain_privilege },
 	{ "default_domain=per_vm gives each new file its own domain", test_per_vm_default },
 	{ "bad knob values: EINVAL, value unchanged", test_bad_knobs },
 	{ "bad ioctl arguments: EINVAL, E2BIG, EBADF, ENOTTY, EFAULT", test_bad_ioctls },

@@ -26,11 +26,23 @@
  * VMs" domain; with /sys/kernel/mm/kvmmem/default_domain set to "per_vm",
  * new files get a private domain above KVMMEM_DOMAIN_MAX.  Callers may set
  * 0..KVMMEM_DOMAIN_MAX, for example one domain for all files of one VM.
+ *
+ * Joining a domain is what lets a file's pages be shared with, and so
+ * probed by, the domain's other files: it takes CAP_SYS_ADMIN in the
+ * mount's user namespace, or proof of membership: with
+ * KVMMEM_DOMAIN_MEMBER_FD in flags, member_fd is an open file of the same
+ * mount that is already in the domain.  Otherwise SET_DOMAIN fails with
+ * EPERM (EINVAL if member_fd is no such file).  Version 1 of the struct
+ * (size 8) ends at domain.
  */
 struct kvmmem_domain {
 	__u32 size;		/* sizeof(struct kvmmem_domain) */
 	__u32 domain;
+	__u32 flags;		/* KVMMEM_DOMAIN_*; 0 on GET_DOMAIN */
+	__s32 member_fd;	/* with KVMMEM_DOMAIN_MEMBER_FD */
 };
+
+#define KVMMEM_DOMAIN_MEMBER_FD	0x1U
 
 #define KVMMEM_DOMAIN_MAX	0x7fffffffU
 
