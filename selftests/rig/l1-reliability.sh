@@ -5,9 +5,13 @@
 # default 6.1; VM_SMP vCPUs, default 1) with selftests/kvmmem/l1_soak.sh
 # BACKING (kvmmem, tmpfs, or both: the two alternately, so that both cells
 # see the same load on the host) and records how each boot ended, one line
-# each, in build/soak/<series>-<smp>cpu-<backing>.results:
+# each, in build/soak/<series>-<smp>cpu-[<VM_LABEL>-]<backing>.results
+# (VM_LABEL names a configuration under test, e.g. with
+# VM_KVM_AMD_PARAMS=vgif=0):
 #
 #   ok          three guests booted, wrote and answered; RIG-EXIT 0
+#   ok-poked    the same, but L1 had to be woken from a lost interrupt by
+#               the rig's key press (vm-run.sh, VM_POKE)
 #   guest-fail  L1 lived (RIG-EXIT non-zero) but a guest did not boot or
 #               answer
 #   silent      no console or kernel output for VM_STALL (300) s: the rig
@@ -28,6 +32,8 @@ OUT=$RIG_REPO/build/soak
 classify() {
 	if grep -aq '^rig: console silent' "$1"; then
 		echo silent
+	elif grep -aq '^RIG-EXIT 0$' "$1" && grep -aq '^rig: lost interrupt' "$1"; then
+		echo ok-poked
 	elif grep -aq '^RIG-EXIT 0$' "$1"; then
 		echo ok
 	elif grep -aq '^RIG-EXIT [0-9]*$' "$1"; then
@@ -37,15 +43,19 @@ classify() {
 	fi
 }
 
+# summary: a row per cell, each boot classified anew from its log.
 summary() {
-	local f
-	printf '%-28s %5s %5s %10s %7s %5s\n' cell boots ok guest-fail silent died
+	local f cell log
+	printf '%-34s %5s %4s %9s %10s %6s %4s\n' cell boots ok ok-poked guest-fail silent died
 	for f in "$OUT"/*.results; do
 		[ -f "$f" ] || continue
-		printf '%-28s %5s %5s %10s %7s %5s\n' "$(basename "$f" .results)" \
-			"$(wc -l <"$f")" "$(grep -c '^ok' "$f" || true)" \
-			"$(grep -c '^guest-fail' "$f" || true)" \
-			"$(grep -c '^silent' "$f" || true)" "$(grep -c '^died' "$f" || true)"
+		cell=$(basename "$f" .results)
+		for log in "$OUT/$cell".*.log; do
+			classify "$log"
+		done | awk -v cell="$cell" '
+			{ n++; c[$1]++ }
+			END { printf "%-34s %5d %4d %9d %10d %6d %4d\n", cell, n, c["ok"],
+				c["ok-poked"], c["guest-fail"], c["silent"], c["died"] }'
 	done
 }
 
@@ -53,7 +63,7 @@ summary() {
 # cell's results.
 soak_once() {
 	local series=$1 smp=$2 backing=$3 cell n log how
-	cell=$series-${smp}cpu-$backing
+	cell=$series-${smp}cpu-${VM_LABEL:+$VM_LABEL-}$backing
 	n=$(($({ cat "$OUT/$cell.results" 2>/dev/null || true; } | wc -l) + 1))
 	log=$OUT/$cell.$n.log
 	VM_SMP=$smp VM_STALL=${VM_STALL:-300} VM_TIMEOUT=${VM_TIMEOUT:-1500} \
@@ -65,7 +75,7 @@ soak_once() {
 }
 
 main() {
-	local backing=$1 runs=$2 series=${3:-6.1} smp=${VM_SMP:-1} i b backings
+	local backing=$1 runs=${2:-} series=${3:-6.1} smp=${VM_SMP:-1} i b backings
 	[ "$backing" = summary ] && { summary; return; }
 	case $backing in
 	kvmmem | tmpfs) backings=$backing ;;

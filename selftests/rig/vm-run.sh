@@ -21,6 +21,9 @@
 # Environment:
 #   VM_TIMEOUT=900        seconds before the VM is killed
 #   VM_APPEND=...         extra kernel command-line arguments for L1
+#   VM_ACCEL=tcg          QEMU's -accel for L1 (e.g. tcg,thread=single)
+#   VM_CPU=max            QEMU's -cpu for L1 (it must offer svm)
+#   VM_KVM_AMD_PARAMS=    parameters for kvm_amd in L1 (e.g. vgif=0)
 #   VM_SMP=1              vCPUs of L1.  With two, QEMU 7.2's emulated SVM
 #                         breaks L1 while it runs nested guests, whatever
 #                         backs their RAM: "corrupted stack end detected
@@ -29,18 +32,25 @@
 #                         guests booting at once on tmpfs, kvmmem.ko
 #                         unloaded: dead within 4 minutes), "Oops: int3"
 #                         as KVM flips a static key, guests that reset
-#                         mid-boot.  With one vCPU, 12 of 12 such guests
-#                         booted on tmpfs and 9 of 9 on kvmmem with the
-#                         scanner running, but then L1 stopped dead (no
-#                         output; VM_STALL catches it).  One vCPU fails
-#                         less often (Documentation/testing.rst); make
-#                         check gives its tests without guests two.
+#                         mid-boot.  With one vCPU, L1 now and then stops
+#                         dead, with guests on tmpfs too: QEMU leaves an
+#                         interrupt pending in the vCPU's local APIC and
+#                         never delivers it (VM_STALL and VM_POKE;
+#                         Documentation/testing.rst, "L1 silences").  One
+#                         vCPU fails less often; make check gives its
+#                         tests without guests two.
 #   VM_STALL=0            stop the VM when its console and kernel log have
 #                         been silent this many seconds (0: never; make
 #                         check uses 300).  Before it stops L1, the rig
 #                         asks QEMU's monitor for L1's registers, a few
 #                         stack words and the local APIC, and names the
 #                         kernel symbols they point into (stderr)
+#   VM_POKE=1             after 30 s of silence, and every 10 s then, look
+#                         for a vCPU of L1 that does not take a pending
+#                         interrupt (lost_interrupt), and if there is one,
+#                         send a key press (a fresh interrupt makes QEMU
+#                         signal the CPU again); said in a "rig: lost
+#                         interrupt" line.  0: never
 #   VM_STALL_NMI=1        on such a silence, after the report, send L1 an
 #                         NMI and let it run on if that wakes it (said in a
 #                         "rig: stall:" line); 0: stop it at once
@@ -138,7 +148,10 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 ip link set lo up 2>/dev/null
 
 for m in $(cat /lib/rig-modules/order); do
-	insmod "/lib/rig-modules/$m" || echo "rig: WARNING: insmod $m failed"
+	params=
+	case $m in *-kvm-amd.ko) params=$(cat /rig/kvm_amd.params) ;; esac
+	# shellcheck disable=SC2086 # one parameter a word
+	insmod "/lib/rig-modules/$m" $params || echo "rig: WARNING: insmod $m failed"
 done
 if ! insmod /lib/kvmmem/kvmmem.ko; then
 	echo "rig: WARNING: insmod kvmmem.ko failed; kernel log:"
@@ -207,6 +220,7 @@ make_overlay() {
 	stage_userspace "$stage"
 	cp "$script" "$stage/run-script"
 	quote_args "$@" >"$stage/rig/args"
+	echo "${VM_KVM_AMD_PARAMS:-}" >"$stage/rig/kvm_amd.params"
 	rig_cpio "$stage" "$out"
 }
 
@@ -237,7 +251,7 @@ boot() {
 		helpers+=($!)
 	fi
 	set +e
-	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
+	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" \
 		-m 3G -smp "${VM_SMP:-1}" -nographic -no-reboot -nic none \
 		-pidfile "$run/qemu.pid" \
 		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
@@ -270,7 +284,7 @@ qemu_pid() {
 # VM_STALL seconds: an emulated L1 that stops dead would otherwise sit
 # until VM_TIMEOUT.  First it says where L1 is (l1_state).
 watch_stall() {
-	local kver=$1 run=$2 pid size last=-1 quiet=0
+	local kver=$1 run=$2 pid size last=-1 quiet=0 lost
 	while sleep 10; do
 		pid=$(qemu_pid "$run") || continue
 		kill -0 "$pid" 2>/dev/null || return 0
@@ -280,6 +294,12 @@ watch_stall() {
 		else
 			quiet=0
 			last=$size
+		fi
+		if [ "$quiet" -ge 30 ] && [ "${VM_POKE:-1}" = 1 ] &&
+			lost=$(lost_interrupt "$run"); then
+			monitor "$run" "sendkey shift" >/dev/null
+			echo "rig: lost interrupt after $quiet s of silence: $lost; sent a key press" >&2
+			continue
 		fi
 		if [ "$quiet" -ge "$VM_STALL" ]; then
 			echo "rig: console silent for $quiet s" >&2
@@ -295,6 +315,44 @@ watch_stall() {
 			return 0
 		fi
 	done
+}
+
+# lost_interrupt RUN: succeeds, and says where, if some vCPU of L1 has
+# interrupts enabled (IF in RFL) and its local APIC holds a pending vector
+# of a higher priority class than its PPR: an interrupt the CPU must take
+# and does not.  QEMU 7.2's TCG leaves L1 so, halted in its idle loop or
+# even polling (idle=poll), until some other interrupt makes the APIC
+# signal the CPU again (Documentation/testing.rst, "L1 silences").
+lost_interrupt() {
+	local run=$1 regs cpu n=0 lapic
+	regs=$(monitor "$run" "info registers -a" | grep -E '^CPU#|RFL=')
+	while read -r cpu; do
+		case $cpu in CPU#*) ;; *) continue ;; esac
+		read -r rfl || break
+		lapic=$(monitor "$run" "cpu $n" "info lapic" | grep -E '^(IRR|APR)')
+		n=$((n + 1))
+		awk -v rfl="$rfl" -v cpu="$cpu" '
+			function hex(s,   v, i) {
+				v = 0
+				for (i = 1; i <= length(s); i++)
+					v = v * 16 + index("0123456789abcdef", tolower(substr(s, i, 1))) - 1
+				return v
+			}
+			/^IRR/ { for (i = 2; i <= NF; i++) if ($i + 0 > irr) irr = $i + 0 }
+			/^APR/ { for (i = 1; i < NF; i++) if ($i == "PPR") ppr = hex(substr($(i + 1), 3)) }
+			END {
+				split(rfl, f, "[= ]")
+				iflag = int(hex(f[4]) / 512) % 2
+				halted = index(rfl, "HLT=1") > 0
+				if (iflag && int(irr / 16) > int(ppr / 16)) {
+					printf "%s %s with IF set, vector %d pending, PPR 0x%02x\n", cpu,
+						halted ? "halted" : "running", irr, ppr
+					found = 1
+				}
+				exit !found
+			}' <<<"$lapic" && return 0
+	done <<<"$regs"
+	return 1
 }
 
 # nmi_wakes RUN SIZE: sends L1 an NMI, and succeeds if L1 prints more
