@@ -291,6 +291,10 @@ static ssize_t kvmmem_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
 		goto out;
+	/* a write by another user drops setuid/setgid, as on any fs */
+	ret = file_remove_privs(iocb->ki_filp);
+	if (ret)
+		goto out;
 	ret = file_update_time(iocb->ki_filp);
 	if (ret)
 		goto out;

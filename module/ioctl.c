@@ -29,6 +29,12 @@ static int read_arg(void *karg, size_t ksize, size_t min_size,
 
 	if (get_user(size, (u32 __user *)uarg))
 		return -EFAULT;
+	/* a struct that large is no version of ours: no scan of its tail */
+	if (size > PAGE_SIZE) {
+		pr_warn_ratelimited("kvmmem: %s: struct %s size %u, at most %lu\n",
+				    current->comm, what, size, PAGE_SIZE);
+		return -E2BIG;
+	}
 	if (size < min_size) {
 		pr_warn_ratelimited("kvmmem: %s: struct %s size %u, at least %zu\n",
 				    current->comm, what, size, min_size);
@@ -162,6 +168,12 @@ static long set_alloc(struct file *file, void __user *uarg)
 	err = READ_ARG(karg, uarg, max, "kvmmem_alloc");
 	if (err)
 		return err;
+	/* rounding up to pages must not wrap to 0 */
+	if (karg.min > U64_MAX - PAGE_SIZE || karg.max > U64_MAX - PAGE_SIZE) {
+		pr_warn_ratelimited("kvmmem: %s: min %llu or max %llu bytes out of range\n",
+				    current->comm, karg.min, karg.max);
+		return -EINVAL;
+	}
 	min_pages = DIV_ROUND_UP_ULL(karg.min, PAGE_SIZE);
 	max_pages = DIV_ROUND_UP_ULL(karg.max, PAGE_SIZE);
 	if (max_pages && min_pages > max_pages) {

@@ -558,6 +558,43 @@ static bool test_race_fault_punch(void)
 	return ok;
 }
 
+/*
+ * A write by a user other than root drops setuid and setgid, as on any
+ * filesystem: a writable setuid file must not keep its bits through a
+ * write that changed its contents.
+ */
+static bool test_write_drops_suid(void)
+{
+	int fd = make_file("suid", PG), status = -1;
+	char path[256];
+	struct stat st;
+	pid_t pid;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/suid", mnt);
+	ok = expect(fd >= 0, "create") &&
+	     expect(chmod(mnt, 0777) == 0 && fchmod(fd, 06777) == 0, "chmod 06777");
+	if (!ok)
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		int wfd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		wfd = open(path, O_WRONLY);
+		_exit(wfd < 0 || pwrite(wfd, "x", 1, 0) != 1);
+	}
+	ok = expect(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0, "user nobody writes the file") &&
+	     expect(fstat(fd, &st) == 0 && !(st.st_mode & (S_ISUID | S_ISGID)),
+		    "setuid and setgid are gone after the write");
+	close(fd);
+	unlink(path);
+	chmod(mnt, 0700);
+	return ok;
+}
+
 static bool test_umount_frees(void)
 {
 	long files;
@@ -591,6 +628,7 @@ static const struct {
 	{ "statfs, du and pages_allocated agree", test_statfs_du },
 	{ "size= enforced: SIGBUS on fault, ENOSPC on write", test_size_limit },
 	{ "race: faults vs punch hole vs pwrite keep one view", test_race_fault_punch },
+	{ "a write by another user drops setuid and setgid", test_write_drops_suid },
 	{ "umount frees every frame", test_umount_frees },
 };
 

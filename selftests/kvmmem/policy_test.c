@@ -295,6 +295,26 @@ static bool test_state_tracepoint(void)
 		      "state change traced");
 }
 
+/* min and max that would wrap when rounded up to pages: EINVAL. */
+static bool test_bad_alloc(void)
+{
+	int fd = make_file("bad", 16);
+	struct kvmmem_alloc a = { .size = sizeof(a), .shares = 1 };
+	bool ok;
+
+	a.min = UINT64_MAX;
+	ok = expect(fd >= 0, "create") &&
+	     expect(ioctl(fd, KVMMEM_IOC_SET_ALLOC, &a) == -1 && errno == EINVAL,
+		    "min 2^64-1: EINVAL");
+	a.min = 0;
+	a.max = UINT64_MAX - 100;
+	ok = ok && expect(ioctl(fd, KVMMEM_IOC_SET_ALLOC, &a) == -1 && errno == EINVAL,
+			  "max 2^64-101: EINVAL") &&
+	     expect_eq(get_min(fd), 0, "min unchanged");
+	drop_file(fd, "bad");
+	return ok;
+}
+
 static bool test_bad_knobs(void)
 {
 	static const char *const bad[][2] = {
@@ -327,6 +347,7 @@ static const struct {
 	{ "free memory states follow free memory, with hysteresis", test_states },
 	{ "free memory state changes are traced", test_state_tracepoint },
 	{ "bad policy knob values: EINVAL, value unchanged", test_bad_knobs },
+	{ "min or max near 2^64: EINVAL, not a wrap to 0", test_bad_alloc },
 };
 
 int main(void)

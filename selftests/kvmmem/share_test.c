@@ -467,6 +467,18 @@ static bool test_bad_knobs(void)
 	return ok;
 }
 
+/* A struct with a size of 1 MiB, all zero past the fields we know. */
+static int huge_struct(int fd)
+{
+	static uint32_t buf[(1 << 20) / 4];
+	int err;
+
+	buf[0] = sizeof(buf);
+	buf[1] = 1;
+	err = ioctl(fd, KVMMEM_IOC_SET_DOMAIN, buf) ? errno : 0;
+	return err;
+}
+
 static bool test_bad_ioctls(void)
 {
 	struct { struct kvmmem_domain d; uint32_t extra; } big = {
@@ -488,6 +500,7 @@ static bool test_bad_ioctls(void)
 		    "unknown ioctl: ENOTTY") &&
 	     expect(ioctl(fd, KVMMEM_IOC_GET_DOMAIN, (void *)16) == -1 && errno == EFAULT,
 		    "bad pointer: EFAULT");
+	ok = ok && expect(huge_struct(fd) == E2BIG, "a struct larger than a page: E2BIG");
 	big.extra = 0;
 	ok = ok && expect(ioctl(fd, KVMMEM_IOC_SET_DOMAIN, &big) == 0,
 			  "larger struct with zero tail accepted") &&
