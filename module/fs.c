@@ -621,7 +621,8 @@ static int kvmmem_init_fs_context(struct fs_context *fc)
 					KVMMEM_DEFAULT_SIZE_PERCENT / 100;
 	}
 	atomic_long_set(&ctx->budget.used_pages, 0);
-	ctx->root_mode = 0755;
+	/* guest RAM: no way in for other local users unless mode= says so */
+	ctx->root_mode = 0770;
 	ctx->root_uid = current_fsuid();
 	ctx->root_gid = current_fsgid();
 	fc->fs_private = ctx;

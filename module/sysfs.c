@@ -403,13 +403,20 @@ static struct inode *attr_inode(struct kobject *kobj)
 	return container_of(kobj, struct kvmmem_file_kobj, kobj)->inode;
 }
 
+/*
+ * A VM's own numbers are root's alone: "sharing" in particular tells when
+ * a page of some guest matched another's, the side channel that sharing
+ * domains exist to close.
+ */
+#define FILE_ATTR_RO(_name)	__ATTR_RO_MODE(_name, 0400)
+
 static ssize_t size_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
 	return sysfs_emit(buf, "%lld\n", i_size_read(attr_inode(kobj)));
 }
 
-static struct kobj_attribute size_attr = __ATTR_RO(size);
+static struct kobj_attribute size_attr = FILE_ATTR_RO(size);
 
 static ssize_t resident_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
@@ -420,7 +427,7 @@ static ssize_t resident_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  atomic_long_read(&KVMMEM_I(inode)->pmap.resident));
 }
 
-static struct kobj_attribute resident_attr = __ATTR_RO(resident);
+static struct kobj_attribute resident_attr = FILE_ATTR_RO(resident);
 
 static ssize_t sharing_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -431,7 +438,7 @@ static ssize_t sharing_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  atomic_long_read(&KVMMEM_I(inode)->pmap.sharing));
 }
 
-static struct kobj_attribute sharing_attr = __ATTR_RO(sharing);
+static struct kobj_attribute sharing_attr = FILE_ATTR_RO(sharing);
 
 static ssize_t zero_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
@@ -442,7 +449,7 @@ static ssize_t zero_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  atomic_long_read(&KVMMEM_I(inode)->pmap.zero));
 }
 
-static struct kobj_attribute zero_attr = __ATTR_RO(zero);
+static struct kobj_attribute zero_attr = FILE_ATTR_RO(zero);
 
 static ssize_t domain_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -450,7 +457,7 @@ static ssize_t domain_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%u\n", READ_ONCE(KVMMEM_I(attr_inode(kobj))->domain));
 }
 
-static struct kobj_attribute domain_attr = __ATTR_RO(domain);
+static struct kobj_attribute domain_attr = FILE_ATTR_RO(domain);
 
 static ssize_t shares_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -458,7 +465,7 @@ static ssize_t shares_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%u\n", kvmmem_alloc_shares(attr_inode(kobj)));
 }
 
-static struct kobj_attribute shares_attr = __ATTR_RO(shares);
+static struct kobj_attribute shares_attr = FILE_ATTR_RO(shares);
 
 static ssize_t min_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
@@ -467,7 +474,7 @@ static ssize_t min_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  READ_ONCE(KVMMEM_I(attr_inode(kobj))->alloc.min_pages));
 }
 
-static struct kobj_attribute min_attr = __ATTR_RO(min);
+static struct kobj_attribute min_attr = FILE_ATTR_RO(min);
 
 static ssize_t max_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
@@ -475,7 +482,7 @@ static ssize_t max_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", kvmmem_alloc_max(attr_inode(kobj)));
 }
 
-static struct kobj_attribute max_attr = __ATTR_RO(max);
+static struct kobj_attribute max_attr = FILE_ATTR_RO(max);
 
 static ssize_t target_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -484,7 +491,7 @@ static ssize_t target_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  READ_ONCE(KVMMEM_I(attr_inode(kobj))->alloc.target));
 }
 
-static struct kobj_attribute target_attr = __ATTR_RO(target);
+static struct kobj_attribute target_attr = FILE_ATTR_RO(target);
 
 static ssize_t active_estimate_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
@@ -500,7 +507,7 @@ static ssize_t active_estimate_show(struct kobject *kobj,
 			  KVMMEM_POLICY_FRAC_SHIFT);
 }
 
-static struct kobj_attribute active_estimate_attr = __ATTR_RO(active_estimate);
+static struct kobj_attribute active_estimate_attr = FILE_ATTR_RO(active_estimate);
 
 static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
@@ -523,7 +530,7 @@ static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
-static struct kobj_attribute path_attr = __ATTR_RO(path);
+static struct kobj_attribute path_attr = FILE_ATTR_RO(path);
 
 static struct attribute *file_attrs[] = {
 	&size_attr.attr,

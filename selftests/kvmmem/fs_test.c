@@ -129,6 +129,54 @@ static bool test_root_options(void)
 	return ok;
 }
 
+/* As user nobody, can @path be opened (with @flags)?  Returns errno. */
+static int nobody_open(const char *path, int flags)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(250);
+		fd = open(path, flags, 0600);
+		_exit(fd < 0 ? errno : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Without mode=, other local users get no way into guest RAM: the root is
+ * 0770, and a file's numbers under backends/ are root's alone (0400).
+ */
+static bool test_default_privacy(void)
+{
+	char dir[64] = "/tmp/kvmmem-def-XXXXXX", path[128];
+	struct stat st;
+	bool ok;
+	int fd;
+
+	if (!mkdtemp(dir) || chmod(dir, 0755) || mount("none", dir, "kvmmem", 0, "size=1M"))
+		return expect(false, "mount without mode=");
+	snprintf(path, sizeof(path), "%s/vm", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0666);
+	ok = expect(fd >= 0 && fstat(fd, &st) == 0, "root creates a world-writable file") &&
+	     expect(stat(dir, &st) == 0 && (st.st_mode & 07777) == 0770, "root mode 0770");
+	ok = ok && expect_eq(nobody_open(path, O_RDWR), EACCES,
+			     "nobody cannot open guest RAM, whatever the file's mode");
+	ok = ok && expect(fstat(fd, &st) == 0, "stat the file");
+	snprintf(path, sizeof(path), SYSFS "backends/%lu/sharing", (unsigned long)st.st_ino);
+	ok = ok && expect(access(path, R_OK) == 0, "root reads backends/<ino>/sharing") &&
+	     expect_eq(nobody_open(path, O_RDONLY), EACCES, "nobody cannot");
+	close(fd);
+	umount(dir);
+	rmdir(dir);
+	return ok;
+}
+
 /* Has the kernel log got a kvmmem line containing @needle? */
 static bool kmsg_has(const char *needle)
 {
@@ -614,6 +662,7 @@ static const struct {
 	{ "mount: size= and statfs magic", test_mount },
 	{ "mount: mode/uid/gid apply to the root", test_root_options },
 	{ "mount: bad options give EINVAL and a log line", test_bad_options },
+	{ "defaults keep other users out: root 0770, backends/ files 0400", test_default_privacy },
 	{ "file: create and grow, holes read zero", test_create_grow },
 	{ "mmap writes are seen by pread; counters and st_blocks", test_mmap_pread },
 	{ "pwrite is seen by mmap; pwrite past EOF extends", test_pwrite_mmap },
