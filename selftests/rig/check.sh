@@ -24,7 +24,8 @@
 # one failure per boot, with the report shown.
 #
 # A boot whose VM dies without RIG-EXIT is booted once more, and only the
-# second boot's results count; a failing test is never retried.
+# second boot's results count; a failing test is never retried, and a
+# dead boot whose kernel log reports a bug counts that failure.
 #
 # Environment:
 #   KVMMEM_SERIES="6.1 6.12"   kernels (6.1-debug: the debug kernel)
@@ -193,11 +194,13 @@ run_boot() {
 		# kept for a look later: the retry writes $log anew
 		mv -f "$log" "$log.dead"
 		mv -f "$log.kernel" "$log.dead.kernel" 2>/dev/null || true
+		# a bug the kernel reported is no emulator fault to retry away
+		kernel_reports "$name (the boot that died)" "$log.dead"
 		boot_once "$series" "$smp" "$log" "${args[@]}" || true
 	fi
-	if grep -aq '^rig: stall: L1 resumed' "$log"; then
-		echo "# $name: L1 went silent, and an NMI woke it; the rig's report:"
-		grep -a '^rig: stall: ' "$log" | prefixed "# $name: | "
+	if grep -aq '^rig: stall: L1 resumed\|^rig: lost interrupt' "$log"; then
+		echo "# $name: L1 went silent and the rig woke it:"
+		grep -a '^rig: stall: L1 resumed\|^rig: lost interrupt' "$log" | prefixed "# $name: | "
 	fi
 	counts=$(tap_count "$name" <"$log")
 	grep -v '^COUNTS ' <<<"$counts" || true
@@ -265,5 +268,4 @@ main() {
 	[ "$FAILED" -eq 0 ]
 }
 
-main "$@"
-exit
+main "$@"; exit

@@ -104,5 +104,4 @@ main() {
 	cat "$DEBUG_DIR/release"
 }
 
-main "$@"
-exit
+main "$@"; exit

@@ -228,5 +228,4 @@ main() {
 	mv "$out.tmp" "$out"
 }
 
-main "$@"
-exit
+main "$@"; exit

@@ -90,5 +90,4 @@ main() {
 	done
 }
 
-main "$@"
-exit
+main "$@"; exit

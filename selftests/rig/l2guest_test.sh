@@ -83,5 +83,4 @@ main() {
 	[ "$failed" -eq 0 ]
 }
 
-main "$@"
-exit
+main "$@"; exit

@@ -22,9 +22,10 @@
 #
 # Build products of the work tree go to $RIG_REPO/build/<kver>/.
 #
-# Every rig script ends with 'main "$@"' and then 'exit': bash reads a
-# script as it runs it, and without the exit, a script edited while it
-# runs would go on to run whatever now stands past its old end.
+# Every rig script ends with 'main "$@"; exit' on one line: bash reads a
+# script a line at a time as it runs it, so without the exit on that same
+# line, a script edited while it runs would go on to run whatever now
+# stands at its old end's offset.
 
 RIG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034 # used by the scripts that source this one

@@ -75,5 +75,4 @@ main() {
 	echo "lint: ${#files[@]} files clean"
 }
 
-main "$@"
-exit
+main "$@"; exit

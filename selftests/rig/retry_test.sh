@@ -79,5 +79,4 @@ main() {
 	[ "$failed" -eq 0 ]
 }
 
-main "$@"
-exit
+main "$@"; exit

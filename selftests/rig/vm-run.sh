@@ -541,5 +541,4 @@ main() {
 	exit "$rc"
 }
 
-main "$@"
-exit
+main "$@"; exit
