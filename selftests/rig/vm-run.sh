@@ -45,12 +45,12 @@
 #                         asks QEMU's monitor for L1's registers, a few
 #                         stack words and the local APIC, and names the
 #                         kernel symbols they point into (stderr)
-#   VM_POKE=0             1: after 30 s of silence, and every 10 s then,
-#                         look for a vCPU of L1 that does not take a
-#                         pending interrupt (lost_interrupt), and if there
-#                         is one, send a key press; said in a "rig: lost
-#                         interrupt" line.  Off by default: it did not
-#                         wake a stuck L1 (Documentation/testing.rst)
+#   VM_POKE=1             after 30 s of silence, and every 10 s then, look
+#                         for a vCPU of L1 that does not take a pending
+#                         interrupt (lost_interrupt), and if there is one,
+#                         send a key press; said in a "rig: lost
+#                         interrupt" line.  It woke one stuck L1 and not
+#                         another (Documentation/testing.rst).  0: never
 #   VM_STALL_NMI=1        on such a silence, after the report, send L1 an
 #                         NMI and let it run on if that wakes it (said in a
 #                         "rig: stall:" line); 0: stop it at once
@@ -295,7 +295,7 @@ watch_stall() {
 			quiet=0
 			last=$size
 		fi
-		if [ "$quiet" -ge 30 ] && [ "${VM_POKE:-0}" = 1 ] &&
+		if [ "$quiet" -ge 30 ] && [ "${VM_POKE:-1}" = 1 ] &&
 			lost=$(lost_interrupt "$run"); then
 			monitor "$run" "sendkey shift" >/dev/null
 			echo "rig: lost interrupt after $quiet s of silence: $lost; sent a key press" >&2
