@@ -19,19 +19,11 @@ set -euo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=$(mktemp -d)
-count=0
-failed=0
 trap 'rm -rf "$WORK"' EXIT
 
-check() {
-	count=$((count + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $count - $2"
-	else
-		echo "not ok $count - $2"
-		failed=$((failed + 1))
-	fi
-}
+# tap_result STATUS DESCRIPTION, and tap_failed: the shell tests' TAP.
+# shellcheck source=selftests/kvmmem/tap.sh
+source "$RIG_DIR/../kvmmem/tap.sh"
 
 # run_check FAULT OUT: check.sh over rig-selftest.list with that fault;
 # its output to OUT, its status to OUT.rc.
@@ -57,26 +49,26 @@ main() {
 	local once=$WORK/once.out always=$WORK/always.out
 	echo "1..8"
 	run_check kill-once "$once"
-	check "$([ -e "$WORK/kill-once.done" ] && echo 0 || echo 1)" \
+	tap_result "$([ -e "$WORK/kill-once.done" ] && echo 0 || echo 1)" \
 		"kill-once: the fault fired"
-	check "$([ "$(lines "$once" 'the VM died without RIG-EXIT; booting it once more')" = 1 ] && echo 0 || echo 1)" \
+	tap_result "$([ "$(lines "$once" 'the VM died without RIG-EXIT; booting it once more')" = 1 ] && echo 0 || echo 1)" \
 		"kill-once: check.sh booted once more and said so in one line"
-	check "$([ "$(tail -n 1 "$once")" = "1 passed, 1 failed" ] && echo 0 || echo 1)" \
+	tap_result "$([ "$(tail -n 1 "$once")" = "1 passed, 1 failed" ] && echo 0 || echo 1)" \
 		"kill-once: only the second boot counts (1 passed, 1 failed)"
-	check "$([ "$(cat "$once.rc")" != 0 ] && echo 0 || echo 1)" \
+	tap_result "$([ "$(cat "$once.rc")" != 0 ] && echo 0 || echo 1)" \
 		"kill-once: the failing test fails the run"
-	check "$([ "$(lines "$once" 'died twice')" = 0 ] && echo 0 || echo 1)" \
+	tap_result "$([ "$(lines "$once" 'died twice')" = 0 ] && echo 0 || echo 1)" \
 		"kill-once: the failing test was not retried"
-	[ "$failed" -eq 0 ] || show "$once"
+	[ "$tap_failed" -eq 0 ] || show "$once"
 	run_check kill-always "$always"
-	check "$([ "$(lines "$always" 'booting it once more')" = 1 ] && echo 0 || echo 1)" \
+	tap_result "$([ "$(lines "$always" 'booting it once more')" = 1 ] && echo 0 || echo 1)" \
 		"kill-always: one retry, no more"
-	check "$([ "$(lines "$always" 'not ok - the VM died twice')" = 1 ] && echo 0 || echo 1)" \
+	tap_result "$([ "$(lines "$always" 'not ok - the VM died twice')" = 1 ] && echo 0 || echo 1)" \
 		"kill-always: a VM that dies twice is a failure"
-	check "$([ "$(cat "$always.rc")" != 0 ] && [ "$(tail -n 1 "$always")" = "1 passed, 2 failed" ] && echo 0 || echo 1)" \
+	tap_result "$([ "$(cat "$always.rc")" != 0 ] && [ "$(tail -n 1 "$always")" = "1 passed, 2 failed" ] && echo 0 || echo 1)" \
 		"kill-always: the run fails (1 passed; 2 failed: rig_fail.sh did not finish, the VM died twice)"
-	[ "$failed" -eq 0 ] || show "$always"
-	[ "$failed" -eq 0 ]
+	[ "$tap_failed" -eq 0 ] || show "$always"
+	[ "$tap_failed" -eq 0 ]
 }
 
 main "$@"; exit
