@@ -19,7 +19,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # pack them; xz to unpack 6.12's modules; kmod for depmod/modprobe;
 # gcc-12 and make for the module and the tests (the compiler Debian's
 # kernels are built with); xxhash for the native benchmark of the content
-# table; socat to ask L1's QEMU monitor for its registers when it stalls.
+# table; socat to ask L1's QEMU monitor for its registers when it stalls;
+# dwarves for pahole, which 6.12's module build runs (its linux-kbuild
+# package depends on it: unpacked rather than installed, it brings no
+# dependencies of its own).
 PACKAGES=(
 	qemu-system-x86
 	busybox-static
@@ -30,6 +33,7 @@ PACKAGES=(
 	gcc-12
 	libxxhash-dev
 	socat
+	dwarves
 )
 
 rig_install_packages "${PACKAGES[@]}"
