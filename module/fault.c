@@ -13,6 +13,9 @@
  * for a fault that is half-way through (see pmap.c).  Special PTEs
  * (vmf_insert_pfn and friends) are avoided because KVM cannot follow them.
  *
+ * A read fault on a hole or on a zero entry maps the zero frame and
+ * allocates nothing (pmap.c).
+ *
  * page_mkwrite is wired so that every first write to a page comes to us;
  * this is where copy-on-write of shared frames breaks: the gfn gets a
  * private copy, the read-only PTE of the shared frame is zapped, and the
@@ -36,19 +39,34 @@
 #include "sample.h"
 #include "stats.h"
 
+static vm_fault_t errno_to_fault(int err)
+{
+	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
 static vm_fault_t kvmmem_fault(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
-	unsigned int flags = KVMMEM_PMAP_EOF;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	struct page *page;
+	int err;
 
 	kvmmem_count(KVMMEM_EV_FAULTS, 1);
 	kvmmem_sample_touch(inode, vmf->pgoff);
-	if (vmf->flags & FAULT_FLAG_WRITE)
-		flags |= KVMMEM_PMAP_WRITE;
-	page = kvmmem_pmap_lock_page(inode, vmf->pgoff, flags);
+	do {
+		if (!write) {
+			err = kvmmem_pmap_map_zero(vmf->vma, vmf->address,
+						   inode, vmf->pgoff);
+			if (err != -ENOENT)
+				return err ? errno_to_fault(err) : VM_FAULT_NOPAGE;
+		}
+		page = kvmmem_pmap_lock_page(inode, vmf->pgoff,
+					     KVMMEM_PMAP_EOF |
+					     (write ? KVMMEM_PMAP_WRITE : 0));
+		/* -ENOENT: the frame went since map_zero looked; look again */
+	} while (page == ERR_PTR(-ENOENT));
 	if (IS_ERR(page))
-		return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		return errno_to_fault(PTR_ERR(page));
 	vmf->page = page;
 	return VM_FAULT_LOCKED;
 }
@@ -62,7 +80,7 @@ static vm_fault_t kvmmem_page_mkwrite(struct vm_fault *vmf)
 		return VM_FAULT_LOCKED;
 	if (err == -EAGAIN)
 		return VM_FAULT_NOPAGE;
-	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	return errno_to_fault(err);
 }
 
 static const struct vm_operations_struct kvmmem_vm_ops = {

@@ -124,15 +124,15 @@ static int kvmmem_mkdir(struct kvmmem_idmap *idmap, struct inode *dir,
 }
 
 /*
- * Zero [from, to) inside one page, if that page is resident; a shared
- * frame is copied first, the zero frame needs nothing.
+ * Zero [from, to) inside one page, if that page holds a frame; a shared
+ * frame is copied first, a hole or the zero entry needs nothing.
  */
 static int zero_partial_page(struct inode *inode, loff_t from, loff_t to)
 {
 	void *entry = kvmmem_pmap_entry(inode, from >> PAGE_SHIFT);
 	struct page *page;
 
-	if (!entry || kvmmem_share_is_zero(entry))
+	if (!kvmmem_entry_page(entry))
 		return 0;
 	page = kvmmem_pmap_lock_page(inode, from >> PAGE_SHIFT,
 				     KVMMEM_PMAP_WRITE);
@@ -333,10 +333,16 @@ static int punch_hole(struct inode *inode, loff_t start, loff_t len)
 	return 0;
 }
 
+/*
+ * Frames for [start, start + len).  With KEEP_SIZE, not past EOF: a frame
+ * there is reachable by no fault and no read, and would escape admission,
+ * which follows the size.  Shared frames stay shared.
+ */
 static int preallocate(struct inode *inode, int mode, loff_t start, loff_t len)
 {
-	pgoff_t gfn, end = DIV_ROUND_UP(start + len, PAGE_SIZE);
 	bool grow = !(mode & FALLOC_FL_KEEP_SIZE) && start + len > i_size_read(inode);
+	loff_t end = grow ? start + len : min(start + len, i_size_read(inode));
+	pgoff_t gfn;
 	int err;
 
 	if (grow) {
@@ -345,13 +351,16 @@ static int preallocate(struct inode *inode, int mode, loff_t start, loff_t len)
 			return err;
 	}
 
-	for (gfn = start >> PAGE_SHIFT; gfn < end; gfn++) {
-		struct page *page = kvmmem_pmap_lock_page(inode, gfn, 0);
+	for (gfn = start >> PAGE_SHIFT; gfn < DIV_ROUND_UP(end, PAGE_SIZE); gfn++) {
+		struct page *page = kvmmem_pmap_lock_page(inode, gfn,
+							  KVMMEM_PMAP_FILL);
 
 		if (IS_ERR(page))
 			return PTR_ERR(page);
 		unlock_page(page);
 		put_page(page);
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		cond_resched();
 	}
 	if (grow)

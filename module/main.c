@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "fs.h"
+#include "pmap.h"
 #include "sample.h"
 #include "scan.h"
 #include "share.h"
@@ -24,9 +25,12 @@ static int __init kvmmem_init(void)
 {
 	int err;
 
-	err = kvmmem_share_init();
+	err = kvmmem_pmap_setup();
 	if (err)
 		return err;
+	err = kvmmem_share_init();
+	if (err)
+		goto fail_share;
 	err = kvmmem_scan_init();
 	if (err)
 		goto fail_scan;
@@ -45,6 +49,8 @@ fail_sysfs:
 	kvmmem_scan_exit();
 fail_scan:
 	kvmmem_share_exit();
+fail_share:
+	kvmmem_pmap_teardown();
 	return err;
 }
 
@@ -55,6 +61,7 @@ static void __exit kvmmem_exit(void)
 	kvmmem_sample_exit();
 	kvmmem_scan_exit();
 	kvmmem_share_exit();
+	kvmmem_pmap_teardown();
 }
 
 module_init(kvmmem_init);

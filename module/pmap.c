@@ -10,23 +10,36 @@
  *
  * Frame descriptor: a slot holds a struct page pointer.  Untagged, the
  * page is the file's private frame; tagged KVMMEM_TAG_SHARED, it is a
- * read-only frame shared with other guest pages (share.c), the zero frame
- * among them.  An empty slot is a hole and reads as zeros.  Swapped-out
+ * read-only frame shared with other guest pages (share.c).  A page the
+ * scanner found all zero becomes the zero entry, a value entry that holds
+ * no page.  An empty slot is a hole.  Both read as zeros.  Swapped-out
  * frames will be value entries in the same slot.
  *
- * References: every entry holds one reference on its page; every PTE that
- * maps the page holds its own (taken by the core when our fault hands the
- * page back), as does get_user_pages (KVM).  A page whose entry goes away
- * lives on until its last mapping is zapped.
+ * References: every entry that holds a page holds one reference on it;
+ * every PTE that maps the page holds its own (taken by the core when our
+ * fault hands the page back), as does get_user_pages (KVM).  A page whose
+ * entry goes away lives on until its last mapping is zapped.
+ *
+ * Zeros: a read fault on a hole or a zero entry maps the zero frame, one
+ * page of the module's, and allocates nothing: reading guest memory (a
+ * migration, a dump) must not re-grow what ballooning freed.  No entry
+ * holds a reference on the zero frame, so its count is one plus the PTEs
+ * that map it (and GUP's passing ones), bounded by page-table memory that
+ * the mappers' memory cgroups pay for, however many zero pages there are.
+ * The first write gives the gfn a private frame and zaps every PTE of the
+ * gfn.  A hole has no slot to remember that zeros were mapped there, so
+ * the 2 MiB chunks in which that happened are kept in zero_mapped; filling
+ * a hole outside them needs no unmap (and costs KVM no retried fault).
  *
  * Rules for changing an entry, which every path follows:
- *  - a hole is filled with xa_cmpxchg() under invalidate_lock held shared;
+ *  - a hole or a zero entry is filled with xa_cmpxchg() under
+ *    invalidate_lock held shared, and then unmapped (kvmmem_pmap_map_zero()
+ *    maps zeros with no page lock);
  *  - an entry is replaced (merge, copy-on-write) under invalidate_lock
  *    held shared, by whoever holds the lock of the page it points to and
- *    has re-read it since taking that lock (zero-frame entries, whose page
- *    is never locked for this, are replaced with xa_cmpxchg());
+ *    has re-read it since taking that lock;
  *  - an entry is removed (truncate, punch hole, eviction) under
- *    invalidate_lock held exclusive, with its page locked.
+ *    invalidate_lock held exclusive, with its page locked if it has one.
  * A fault returns its page locked and the core keeps it locked until the
  * PTE is in place, so whoever changes an entry afterwards and unmaps the
  * gfn zaps that PTE.
@@ -45,12 +58,47 @@
 #include "fs.h"
 #include "share.h"
 #include "stats.h"
+#include "trace.h"
 
 /*
  * Charged to the faulting task's memory cgroup, not movable: the frames are
  * not on the LRU and cannot be migrated.
  */
 #define KVMMEM_FRAME_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT)
+
+/* zero_mapped granule: 2 MiB of guest pages per remembered chunk. */
+#define ZERO_MAP_SHIFT		(21 - PAGE_SHIFT)
+
+static struct page *zero_frame;
+
+/**
+ * kvmmem_pmap_setup() - allocate the zero frame
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kvmmem_pmap_setup(void)
+{
+	zero_frame = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	return zero_frame ? 0 : -ENOMEM;
+}
+
+/**
+ * kvmmem_pmap_teardown() - free it; no file may exist any more
+ */
+void kvmmem_pmap_teardown(void)
+{
+	__free_page(zero_frame);
+}
+
+/**
+ * kvmmem_pmap_zero_frame_refs() - the zero frame's page count
+ *
+ * Return: one, plus the PTEs mapping it and GUP references in flight.
+ */
+int kvmmem_pmap_zero_frame_refs(void)
+{
+	return page_count(zero_frame);
+}
 
 /**
  * kvmmem_pmap_init() - set up an empty pmap
@@ -59,6 +107,7 @@
 void kvmmem_pmap_init(struct kvmmem_pmap *pmap)
 {
 	xa_init(&pmap->frames);
+	xa_init(&pmap->zero_mapped);
 	atomic_long_set(&pmap->resident, 0);
 	atomic_long_set(&pmap->sharing, 0);
 	atomic_long_set(&pmap->zero, 0);
@@ -123,41 +172,70 @@ static void account_entries(struct inode *inode, long n)
 		inode_sub_bytes(inode, -n << PAGE_SHIFT);
 }
 
-/* Caller holds invalidate_lock shared.  Returns the entry's page, ref'd. */
-static struct page *get_or_alloc(struct inode *inode, pgoff_t gfn)
+static void account_zero(struct inode *inode, long n)
 {
-	struct page *page, *old;
+	atomic_long_add(n, &KVMMEM_I(inode)->pmap.zero);
+	atomic_long_add(n, &kvmmem_zero_pages);
+}
+
+static bool zero_maybe_mapped(struct inode *inode, pgoff_t gfn)
+{
+	return xa_load(&KVMMEM_I(inode)->pmap.zero_mapped,
+		       gfn >> ZERO_MAP_SHIFT);
+}
+
+/*
+ * A new private frame in place of the hole or zero entry @old at @gfn.
+ * Caller holds invalidate_lock shared.  Returns the frame locked, with a
+ * reference for the caller; ERR_PTR(-EAGAIN) if the entry is no longer
+ * @old, -ENOSPC, -ENOMEM.
+ */
+static struct page *fill(struct inode *inode, pgoff_t gfn, void *old)
+{
+	struct page *page, *cur;
 
 	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
-	for (;;) {
-		/*
-		 * Merges and copy-on-write replace entries, and drop the old
-		 * page, under the shared lock we hold: take the reference the
-		 * lock-free way.
-		 */
-		page = kvmmem_pmap_get(inode, gfn);
-		if (page)
-			return page;
-		page = kvmmem_pmap_alloc_frame(inode);
-		if (IS_ERR(page))
-			return page;
-		/* The caller's reference, before the scanner can see the page. */
-		get_page(page);
-		old = xa_cmpxchg(frames_of(inode), gfn, NULL, page, GFP_KERNEL);
-		if (!old) {
-			account_entries(inode, 1);
-			return page;
-		}
-		/* Lost a race with another fault, or the xarray had no memory. */
+	page = kvmmem_pmap_alloc_frame(inode);
+	if (IS_ERR(page))
+		return page;
+	/* Locked, with the caller's reference, before anyone can find it. */
+	lock_page(page);
+	get_page(page);
+	cur = xa_cmpxchg(frames_of(inode), gfn, old, page, GFP_KERNEL);
+	if (cur != old) {
+		unlock_page(page);
 		put_page(page);
 		__free_page(page);
 		kvmmem_pmap_frame_freed(inode);
-		if (xa_is_err(old))
-			return ERR_PTR(xa_err(old));
+		return ERR_PTR(xa_is_err(cur) ? xa_err(cur) : -EAGAIN);
 	}
+	if (old) {
+		account_zero(inode, -1);
+		kvmmem_count(KVMMEM_EV_COW_BREAKS, 1);
+		trace_kvmmem_cow_break(inode->i_ino, gfn,
+				       page_to_pfn(zero_frame),
+				       page_to_pfn(page));
+	} else {
+		account_entries(inode, 1);
+	}
+	/*
+	 * The entry before the look at zero_mapped, as kvmmem_pmap_map_zero()
+	 * marks zero_mapped before it maps and re-reads the entry after: one
+	 * of us sees the other, and the zero PTE goes.
+	 */
+	smp_mb();
+	if (old || zero_maybe_mapped(inode, gfn))
+		unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+	return page;
 }
 
-/* Caller holds invalidate_lock shared: a private frame for @gfn, ref'd. */
+/*
+ * Caller holds invalidate_lock shared.  With KVMMEM_PMAP_WRITE: a private
+ * frame for @gfn, filling a hole or zero entry and breaking sharing; with
+ * KVMMEM_PMAP_FILL, the frame @gfn holds, filling a hole or zero entry;
+ * with neither, the frame @gfn holds or ERR_PTR(-ENOENT) if it holds none.
+ * Locked and ref'd.
+ */
 static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 				unsigned int flags)
 {
@@ -167,15 +245,22 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
 	for (;;) {
 		entry = xa_load(frames_of(inode), gfn);
-		if ((flags & KVMMEM_PMAP_WRITE) && kvmmem_share_is_zero(entry)) {
-			page = kvmmem_share_break_zero(inode, gfn);
+		if (!kvmmem_entry_page(entry)) {
+			if (!(flags & (KVMMEM_PMAP_WRITE | KVMMEM_PMAP_FILL)))
+				return ERR_PTR(-ENOENT);
+			page = fill(inode, gfn, entry);
 			if (page == ERR_PTR(-EAGAIN))
 				continue;
 			return page;
 		}
-		page = get_or_alloc(inode, gfn);
-		if (IS_ERR(page))
-			return page;
+		/*
+		 * Merges and copy-on-write replace entries, and drop the old
+		 * page, under the shared lock we hold: take the reference the
+		 * lock-free way.
+		 */
+		page = kvmmem_pmap_get(inode, gfn);
+		if (!page)
+			continue;
 		lock_page(page);
 		entry = xa_load(frames_of(inode), gfn);
 		if (kvmmem_entry_page(entry) != page) {
@@ -185,12 +270,6 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 		}
 		if (!(flags & KVMMEM_PMAP_WRITE) || !kvmmem_entry_is_shared(entry))
 			return page;
-		if (kvmmem_share_is_zero(entry)) {
-			/* merged into the zero frame since the first look */
-			unlock_page(page);
-			put_page(page);
-			continue;
-		}
 		copy = kvmmem_share_break(inode, gfn, page);
 		if (copy != page) {
 			unlock_page(page);
@@ -205,15 +284,18 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
  * @inode: a kvmmem regular file
  * @gfn: guest frame number (page offset in the file)
  * @flags: KVMMEM_PMAP_EOF to refuse @gfn past the end of file;
- *	KVMMEM_PMAP_WRITE for a private frame (copy-on-write if shared)
+ *	KVMMEM_PMAP_WRITE for a private frame (copy-on-write if shared);
+ *	KVMMEM_PMAP_FILL for a frame, shared or not
  *
- * A hole is filled with a new zeroed frame.  The caller may keep the page
- * locked while a PTE is installed, or unlock it and keep the reference
- * while copying into it: the scanner does not merge a page with extra
- * references.
+ * For a write or a fill, a hole or zero entry is filled with a new zeroed
+ * frame; without either, it gets -ENOENT (a read fault, after
+ * kvmmem_pmap_map_zero() found a frame that went since).  The caller may
+ * keep the page locked while a PTE is installed, or unlock it and keep the
+ * reference while copying into it: the scanner does not merge a page with
+ * extra references.
  *
  * Return: the page, locked, with a reference; or ERR_PTR: -EFAULT past
- * EOF, -ENOSPC when the mount is full, -ENOMEM.
+ * EOF, -ENOENT, -ENOSPC when the mount is full, -ENOMEM.
  */
 struct page *kvmmem_pmap_lock_page(struct inode *inode, pgoff_t gfn,
 				   unsigned int flags)
@@ -231,15 +313,68 @@ struct page *kvmmem_pmap_lock_page(struct inode *inode, pgoff_t gfn,
 }
 
 /**
+ * kvmmem_pmap_map_zero() - map zeros at a read fault on a hole or zero entry
+ * @vma: the faulting mapping of @inode
+ * @addr: the faulting address
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number of the fault
+ *
+ * Installs a read-only PTE of the zero frame without taking a frame or an
+ * entry.  Nothing locks the zero frame, so a fill that races with us is
+ * caught afterwards: whichever of the two looks last zaps the PTE (see
+ * fill()).
+ *
+ * Return: 0 when the fault is done (zeros mapped, or the PTE was found
+ * stale and zapped: either way the access is retried); -ENOENT when @gfn
+ * holds a frame; -EFAULT past EOF; -ENOMEM.
+ */
+int kvmmem_pmap_map_zero(struct vm_area_struct *vma, unsigned long addr,
+			 struct inode *inode, pgoff_t gfn)
+{
+	struct xarray *zero_mapped = &KVMMEM_I(inode)->pmap.zero_mapped;
+	void *entry;
+	int err;
+
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	err = -EFAULT;
+	if (gfn >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE))
+		goto out;
+	err = -ENOENT;
+	entry = xa_load(frames_of(inode), gfn);
+	if (kvmmem_entry_page(entry))
+		goto out;
+	if (!entry && !zero_maybe_mapped(inode, gfn)) {
+		err = xa_err(xa_store(zero_mapped, gfn >> ZERO_MAP_SHIFT,
+				      xa_mk_value(1), GFP_KERNEL_ACCOUNT));
+		if (err)
+			goto out;
+		/* zero_mapped before the PTE: pairs with fill() */
+		smp_mb();
+	}
+	err = vm_insert_page(vma, addr & PAGE_MASK, zero_frame);
+	if (err == -EBUSY)	/* another thread's fault mapped it first */
+		err = 0;
+	if (err)
+		goto out;
+	/* The PTE before the second look: pairs with fill() */
+	smp_mb();
+	if (xa_load(frames_of(inode), gfn) != entry)
+		unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+out:
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	return err;
+}
+
+/**
  * kvmmem_pmap_mkwrite() - make @page at @gfn writable for a write fault
  * @inode: a kvmmem regular file
  * @gfn: guest frame number of the fault
  * @page: the page the faulting PTE maps
  *
  * Return: 0 with @page locked when it may be written in place; -EAGAIN
- * when the PTE is stale or the write went to a new private copy (the PTE
+ * when the PTE is stale or the write went to a new private frame (the PTE
  * has been zapped; the fault must be retried); -ENOSPC or -ENOMEM when no
- * copy could be made.
+ * frame could be had.
  */
 int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page)
 {
@@ -248,9 +383,9 @@ int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page)
 	int err = -EAGAIN;
 
 	filemap_invalidate_lock_shared(inode->i_mapping);
-	if (kvmmem_share_is_zero(xa_load(frames_of(inode), gfn)) &&
-	    kvmmem_share_is_zero_page(page)) {
-		copy = kvmmem_share_break_zero(inode, gfn);
+	if (page == zero_frame) {
+		/* zeros mapped by a read fault: the gfn needs a frame */
+		copy = lock_locked(inode, gfn, KVMMEM_PMAP_WRITE);
 		goto out;
 	}
 	lock_page(page);
@@ -263,11 +398,6 @@ int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page)
 		err = 0;
 		goto out;
 	}
-	if (kvmmem_share_is_zero(entry)) {
-		/* merged into the zero frame since the first look: refault */
-		unlock_page(page);
-		goto out;
-	}
 	copy = kvmmem_share_break(inode, gfn, page);
 	if (copy == page) {
 		err = 0;
@@ -276,13 +406,18 @@ int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page)
 	unlock_page(page);
 out:
 	filemap_invalidate_unlock_shared(inode->i_mapping);
-	if (IS_ERR_OR_NULL(copy))
-		return copy ? PTR_ERR(copy) : err;
-	if (copy != page) {
+	if (IS_ERR(copy))
+		return PTR_ERR(copy);
+	if (copy && copy != page) {
 		unlock_page(copy);
 		put_page(copy);
-		unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
 	}
+	/*
+	 * Whoever replaced the entry zapped the PTE, but a stale PTE that
+	 * survived would make this fault retry forever: zap it here too.
+	 */
+	if (err)
+		unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
 	return err;
 }
 
@@ -361,33 +496,37 @@ void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry)
 }
 
 /**
- * kvmmem_pmap_cmpxchg() - replace the entry at @gfn if it is still @old
+ * kvmmem_pmap_set_zero() - the private frame at @gfn is all zeros: drop it
  * @inode: a kvmmem regular file
  * @gfn: guest frame number
- * @old: the entry expected
- * @entry: the new entry
  *
- * For entries whose page is not locked to change them (the zero frame).
- *
- * Return: true if the entry was replaced.
+ * The entry becomes the zero entry.  Caller follows the replacement rule
+ * (see DOC), has unmapped the frame and frees it.
  */
-bool kvmmem_pmap_cmpxchg(struct inode *inode, pgoff_t gfn, void *old,
-			 void *entry)
+void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn)
 {
-	return xa_cmpxchg(frames_of(inode), gfn, old, entry, GFP_NOWAIT) == old;
+	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_zero());
+	account_zero(inode, 1);
 }
 
 /*
- * The entry's page is locked and the entry erased: let it go.  A shared
- * frame's sharer count changes only under its page lock, so the page is
- * unlocked here, after kvmmem_share_drop().
+ * Erase the entry at @gfn and let its frame go.  A shared frame's sharer
+ * count changes only under its page lock, so the page is unlocked after
+ * kvmmem_share_drop().
  */
-static void drop_entry(struct inode *inode, void *entry)
+static void erase_entry(struct inode *inode, pgoff_t gfn, void *entry)
 {
 	struct page *page = kvmmem_entry_page(entry);
-	bool last = !kvmmem_entry_is_shared(entry) ||
-		    kvmmem_share_drop(inode, page);
+	bool last;
 
+	if (!page) {
+		xa_erase(frames_of(inode), gfn);
+		account_zero(inode, -1);
+		return;
+	}
+	lock_page(page);
+	xa_erase(frames_of(inode), gfn);
+	last = !kvmmem_entry_is_shared(entry) || kvmmem_share_drop(inode, page);
 	unlock_page(page);
 	if (last)
 		kvmmem_pmap_frame_freed(inode);
@@ -426,11 +565,7 @@ unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 	 */
 	unmap_mapping_pages(mapping, first, end - first, true);
 	xa_for_each_range(frames_of(inode), gfn, entry, first, end - 1) {
-		struct page *page = kvmmem_entry_page(entry);
-
-		lock_page(page);
-		xa_erase(frames_of(inode), gfn);
-		drop_entry(inode, entry);
+		erase_entry(inode, gfn, entry);
 		removed++;
 		cond_resched();
 	}
@@ -452,16 +587,13 @@ void kvmmem_pmap_destroy(struct inode *inode)
 	pgoff_t gfn;
 	void *entry;
 
+	/* Shared frames are still reachable through other files. */
 	xa_for_each(frames, gfn, entry) {
-		struct page *page = kvmmem_entry_page(entry);
-
-		/* Shared frames are still reachable through other files. */
-		lock_page(page);
-		xa_erase(frames, gfn);
-		drop_entry(inode, entry);
+		erase_entry(inode, gfn, entry);
 		freed++;
 		cond_resched();
 	}
 	xa_destroy(frames);
+	xa_destroy(&KVMMEM_I(inode)->pmap.zero_mapped);
 	account_entries(inode, -(long)freed);
 }

@@ -17,10 +17,16 @@ struct kvmmem_pmap {
 	struct xarray frames;
 	atomic_long_t resident;	/* entries: private + shared + zero */
 	atomic_long_t sharing;	/* entries mapping a shared frame */
-	atomic_long_t zero;	/* entries mapping the zero frame */
+	atomic_long_t zero;	/* zero entries */
+	struct xarray zero_mapped;	/* chunks where zeros were mapped */
 };
 
-/* A pmap entry is a struct page pointer, tagged when the frame is shared. */
+/*
+ * A pmap entry is a struct page pointer, tagged when the frame is shared,
+ * or the zero entry: a value entry that reads as zeros and holds no page
+ * (see pmap.c).  Its bit pattern is the shared tag on a NULL pointer, so
+ * every test below checks for it first.
+ */
 #define KVMMEM_TAG_SHARED	1
 
 static inline void *kvmmem_entry_private(struct page *page)
@@ -33,31 +39,48 @@ static inline void *kvmmem_entry_shared(struct page *page)
 	return xa_tag_pointer(page, KVMMEM_TAG_SHARED);
 }
 
+static inline void *kvmmem_entry_zero(void)
+{
+	return xa_mk_value(0);
+}
+
+static inline bool kvmmem_entry_is_zero(void *entry)
+{
+	return entry == kvmmem_entry_zero();
+}
+
+/* The frame an entry holds; NULL for a hole and for the zero entry. */
 static inline struct page *kvmmem_entry_page(void *entry)
 {
-	return xa_untag_pointer(entry);
+	return kvmmem_entry_is_zero(entry) ? NULL : xa_untag_pointer(entry);
 }
 
 static inline bool kvmmem_entry_is_shared(void *entry)
 {
-	return xa_pointer_tag(entry) == KVMMEM_TAG_SHARED;
+	return !kvmmem_entry_is_zero(entry) &&
+	       xa_pointer_tag(entry) == KVMMEM_TAG_SHARED;
 }
 
 /* kvmmem_pmap_lock_page() flags */
 #define KVMMEM_PMAP_EOF		0x1	/* -EFAULT past the end of file */
 #define KVMMEM_PMAP_WRITE	0x2	/* break sharing: a private frame */
+#define KVMMEM_PMAP_FILL	0x4	/* a frame for a hole or zero entry */
 
+int kvmmem_pmap_setup(void);
+void kvmmem_pmap_teardown(void);
+int kvmmem_pmap_zero_frame_refs(void);
 void kvmmem_pmap_init(struct kvmmem_pmap *pmap);
 void kvmmem_pmap_destroy(struct inode *inode);
 struct page *kvmmem_pmap_get(struct inode *inode, pgoff_t gfn);
 struct page *kvmmem_pmap_get_private(struct inode *inode, pgoff_t gfn);
 struct page *kvmmem_pmap_lock_page(struct inode *inode, pgoff_t gfn,
 				   unsigned int flags);
+int kvmmem_pmap_map_zero(struct vm_area_struct *vma, unsigned long addr,
+			 struct inode *inode, pgoff_t gfn);
 int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page);
 void *kvmmem_pmap_entry(struct inode *inode, pgoff_t gfn);
 void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
-bool kvmmem_pmap_cmpxchg(struct inode *inode, pgoff_t gfn, void *old,
-			 void *entry);
+void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn);
 struct page *kvmmem_pmap_alloc_frame(struct inode *inode);
 void kvmmem_pmap_frame_freed(struct inode *inode);
 unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,

@@ -13,8 +13,8 @@
  *    matches and the full contents are equal, the hinted page becomes a
  *    shared frame for both;
  *  - nothing: leave a hint.
- * All-zero pages skip the table and map the one zero frame.  A merge never
- * trusts the hash alone.
+ * All-zero pages skip the table: their entry becomes the zero entry, which
+ * holds no frame (pmap.c).  A merge never trusts the hash alone.
  *
  * Shared frames are read-only.  The first write to one (a write fault,
  * page_mkwrite on a read-only PTE, pwrite) breaks the sharing: the writer
@@ -63,33 +63,10 @@ unsigned int kvmmem_max_page_sharing = 256;
 bool kvmmem_domain_per_vm;
 
 static struct kmem_cache *sframe_cache;
-static struct page *zero_frame;
 
 static struct kvmmem_sframe *sframe_of(struct page *frame)
 {
 	return (struct kvmmem_sframe *)page_private(frame);
-}
-
-/**
- * kvmmem_share_is_zero_page() - is @page the shared zero frame?
- * @page: a page
- *
- * Return: true for the zero frame.
- */
-bool kvmmem_share_is_zero_page(struct page *page)
-{
-	return page == zero_frame;
-}
-
-/**
- * kvmmem_share_is_zero() - does a pmap entry map the zero frame?
- * @entry: a pmap entry
- *
- * Return: true if it does.
- */
-bool kvmmem_share_is_zero(void *entry)
-{
-	return entry == kvmmem_entry_shared(zero_frame);
 }
 
 static u64 page_hash(struct page *page, u32 domain)
@@ -181,11 +158,8 @@ static enum kvmmem_scan_result merge_zero(struct inode *inode, pgoff_t gfn,
 		unlock_page(page);
 		return KVMMEM_SCAN_VOLATILE;
 	}
-	get_page(zero_frame);
-	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_shared(zero_frame));
-	atomic_long_inc(&KVMMEM_I(inode)->pmap.zero);
-	atomic_long_inc(&kvmmem_zero_pages);
-	trace_kvmmem_merge(inode->i_ino, gfn, page_to_pfn(zero_frame), true);
+	kvmmem_pmap_set_zero(inode, gfn);
+	trace_kvmmem_merge(inode->i_ino, gfn, 0, true);
 	release_merged(inode, page);
 	return KVMMEM_SCAN_MERGED;
 }
@@ -465,7 +439,7 @@ static bool reusable(struct inode *inode, pgoff_t gfn, struct page *frame)
  * kvmmem_share_break() - copy-on-write of the shared @frame at @inode:@gfn
  * @inode: a kvmmem regular file
  * @gfn: guest frame number whose entry maps @frame
- * @frame: a shared frame other than the zero frame, locked by the caller
+ * @frame: a shared frame, locked by the caller
  *
  * The last sharer takes @frame back as its private frame without a copy
  * when nobody else can still see it (reusable()); otherwise @gfn gets a
@@ -515,45 +489,6 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 }
 
 /**
- * kvmmem_share_break_zero() - copy-on-write of the zero frame at @gfn
- * @inode: a kvmmem regular file
- * @gfn: guest frame number
- *
- * The zero frame is never locked for this, so that faults on zero pages
- * of every VM do not queue on one page lock: the entry is swapped with a
- * compare-and-exchange instead.  Caller holds invalidate_lock shared.
- *
- * Return: a new private zeroed frame, locked and with a reference;
- * ERR_PTR(-EAGAIN) if the entry changed meanwhile, -ENOSPC, -ENOMEM.
- */
-struct page *kvmmem_share_break_zero(struct inode *inode, pgoff_t gfn)
-{
-	void *zero = kvmmem_entry_shared(zero_frame);
-	struct page *copy;
-
-	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
-	copy = kvmmem_pmap_alloc_frame(inode);
-	if (IS_ERR(copy))
-		return copy;
-	lock_page(copy);
-	if (!kvmmem_pmap_cmpxchg(inode, gfn, zero, kvmmem_entry_private(copy))) {
-		unlock_page(copy);
-		put_page(copy);
-		kvmmem_pmap_frame_freed(inode);
-		return ERR_PTR(-EAGAIN);
-	}
-	get_page(copy);
-	kvmmem_count(KVMMEM_EV_COW_BREAKS, 1);
-	atomic_long_dec(&KVMMEM_I(inode)->pmap.zero);
-	atomic_long_dec(&kvmmem_zero_pages);
-	put_page(zero_frame);	/* the entry's reference */
-	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
-	trace_kvmmem_cow_break(inode->i_ino, gfn, page_to_pfn(zero_frame),
-			       page_to_pfn(copy));
-	return copy;
-}
-
-/**
  * kvmmem_share_drop() - an entry mapping the shared @frame was removed
  * @inode: the file whose entry it was
  * @frame: the shared frame, locked by the caller
@@ -566,11 +501,6 @@ bool kvmmem_share_drop(struct inode *inode, struct page *frame)
 	struct kvmmem_sframe *sf;
 
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(frame), frame);
-	if (frame == zero_frame) {
-		atomic_long_dec(&KVMMEM_I(inode)->pmap.zero);
-		atomic_long_dec(&kvmmem_zero_pages);
-		return false;
-	}
 	sf = sframe_of(frame);
 	sharer_removed(inode, sf);
 	if (sf->sharers)
@@ -595,8 +525,8 @@ int kvmmem_share_unmerge(struct inode *inode, bool zero_too)
 	void *entry;
 
 	xa_for_each(frames, gfn, entry) {
-		if (!kvmmem_entry_is_shared(entry) ||
-		    (!zero_too && kvmmem_share_is_zero(entry)))
+		if (!kvmmem_entry_is_shared(entry) &&
+		    !(zero_too && kvmmem_entry_is_zero(entry)))
 			continue;
 		page = kvmmem_pmap_lock_page(inode, gfn, KVMMEM_PMAP_WRITE);
 		if (IS_ERR(page))
@@ -623,29 +553,21 @@ size_t kvmmem_share_metadata_bytes(void)
 }
 
 /**
- * kvmmem_share_init() - allocate the zero frame and descriptor cache
+ * kvmmem_share_init() - create the shared frame descriptor cache
  *
  * Return: 0 or -ENOMEM.
  */
 int kvmmem_share_init(void)
 {
 	sframe_cache = KMEM_CACHE(kvmmem_sframe, 0);
-	if (!sframe_cache)
-		return -ENOMEM;
-	zero_frame = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!zero_frame) {
-		kmem_cache_destroy(sframe_cache);
-		return -ENOMEM;
-	}
-	return 0;
+	return sframe_cache ? 0 : -ENOMEM;
 }
 
 /**
- * kvmmem_share_exit() - free them; no file may exist any more
+ * kvmmem_share_exit() - free it; no file may exist any more
  */
 void kvmmem_share_exit(void)
 {
-	__free_page(zero_frame);
 	kmem_cache_destroy(sframe_cache);
 	kvmmem_frametab_exit();
 }

@@ -18,11 +18,8 @@ extern unsigned int kvmmem_max_page_sharing;
 
 int kvmmem_share_init(void);
 void kvmmem_share_exit(void);
-bool kvmmem_share_is_zero(void *entry);
-bool kvmmem_share_is_zero_page(struct page *page);
 struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 				struct page *frame);
-struct page *kvmmem_share_break_zero(struct inode *inode, pgoff_t gfn);
 bool kvmmem_share_drop(struct inode *inode, struct page *frame);
 enum kvmmem_scan_result kvmmem_share_scan_page(struct inode *inode,
 					       pgoff_t gfn);

@@ -23,6 +23,7 @@
 #include "compat.h"
 #include "frametab.h"
 #include "fs.h"
+#include "pmap.h"
 #include "sample.h"
 #include "scan.h"
 #include "share.h"
@@ -345,6 +346,14 @@ static ssize_t metadata_bytes_show(struct kobject *kobj,
 
 static struct kobj_attribute metadata_bytes_attr = __ATTR_RO(metadata_bytes);
 
+static ssize_t zero_frame_refs_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", kvmmem_pmap_zero_frame_refs());
+}
+
+static struct kobj_attribute zero_frame_refs_attr = __ATTR_RO(zero_frame_refs);
+
 static ssize_t general_profit_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
@@ -376,6 +385,7 @@ static struct attribute *kvmmem_attrs[] = {
 	&pages_scanned_attr.attr.attr,
 	&full_scans_attr.attr.attr,
 	&zero_pages_attr.attr.attr,
+	&zero_frame_refs_attr.attr,
 	&cow_breaks_attr.attr.attr,
 	&hash_false_matches_attr.attr.attr,
 	&metadata_bytes_attr.attr,

@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -292,6 +293,104 @@ static bool test_pwrite_mmap(void)
 	return ok;
 }
 
+/* Every byte of [p, p + len) through the mapping: 0 if all are zero. */
+static char mapped_or(volatile const char *p, size_t len)
+{
+	char acc = 0;
+
+	for (size_t i = 0; i < len; i += 512)
+		acc |= p[i];
+	return acc;
+}
+
+/*
+ * Reading guest memory through the mapping (a migration, a dump, KVM's
+ * read faults) maps zeros and takes no frame, also where a balloon punched
+ * pages out; and the zeros it mapped are the module's: a write to that
+ * page gets a frame of its own while a pipe still holding the zeros (a
+ * GUP reference, taken by vmsplice) keeps reading zeros.
+ */
+static bool test_read_takes_no_frame(void)
+{
+	const int pages = 256;
+	long base = counter("pages_allocated");
+	int fd = make_file("reader", pages * PG), pfd[2] = { -1, -1 };
+	char *p = map_file(fd, pages * PG), buf[PG];
+	struct iovec iov;
+	bool ok;
+
+	if (!expect(fd >= 0 && p && pipe(pfd) == 0, "create, mmap, pipe"))
+		return false;
+	memset(buf, 'b', PG);
+	for (int i = 0; i < 16; i++)
+		pwrite(fd, buf, PG, i * PG);
+	ok = expect(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			      16 * PG) == 0, "punch the 16 written pages");
+	ok = ok && expect(mapped_or(p, pages * PG) == 0, "every page reads zero") &&
+	     expect_eq(blocks_of(fd), 0, "st_blocks after reading every page") &&
+	     expect_eq(file_counter(fd, "resident"), 0, "resident after reading") &&
+	     expect_eq(counter("pages_allocated") - base, 0,
+		       "pages_allocated after reading");
+	iov.iov_base = p + 20 * PG;
+	iov.iov_len = PG;
+	ok = ok && expect_eq(vmsplice(pfd[1], &iov, 1, 0), PG,
+			     "vmsplice a page read as zeros");
+	p[20 * PG + 5] = 'w';
+	ok = ok && expect_eq(read(pfd[0], buf, PG), PG, "read the pipe") &&
+	     expect(!memchr(buf, 'w', PG) && buf[5] == 0,
+		    "the pipe still reads zeros after the write") &&
+	     expect(mapped_or(p + 21 * PG, PG) == 0, "other holes still read zero") &&
+	     expect(range_is(fd, 20 * PG + 5, 1, 'w'), "pread sees the write") &&
+	     expect_eq(blocks_of(fd), PG / 512, "the write took one frame");
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(p, pages * PG);
+	close(fd);
+	return ok;
+}
+
+/*
+ * A page read as zeros through one mapping is then written by pwrite, by
+ * another mapping, by another process and by the mapping itself: the
+ * first mapping must see each write, never the zeros it mapped before.
+ */
+static bool test_zeros_give_way(void)
+{
+	int fd = make_file("zeros", 8 * PG), status = -1;
+	char *p = map_file(fd, 8 * PG), *q = map_file(fd, 8 * PG);
+	volatile char *v = p;
+	bool ok;
+	pid_t pid;
+
+	if (!expect(fd >= 0 && p && q, "create and map twice"))
+		return false;
+	ok = expect(mapped_or(v, 8 * PG) == 0, "holes read zero");
+	ok = ok && expect_eq(pwrite(fd, "P", 1, 0), 1, "pwrite page 0") &&
+	     expect(v[0] == 'P', "the mapping sees pwrite");
+	q[PG] = 'Q';
+	ok = ok && expect(v[PG] == 'Q', "the mapping sees another mapping's write");
+	pid = fork();
+	if (pid == 0) {
+		char *c = map_file(fd, 8 * PG);
+
+		if (c)
+			c[2 * PG] = 'C';
+		_exit(!c);
+	}
+	ok = ok && expect(pid > 0 && waitpid(pid, &status, 0) == pid &&
+			  WIFEXITED(status) && !WEXITSTATUS(status), "child writes page 2") &&
+	     expect(v[2 * PG] == 'C', "the mapping sees another process's write");
+	p[3 * PG] = 'S';
+	ok = ok && expect(range_is(fd, 3 * PG, 1, 'S'), "pread sees the mapping's own write") &&
+	     expect(q[3 * PG] == 'S', "the other mapping sees it") &&
+	     expect(mapped_or(v + 4 * PG, 4 * PG) == 0, "the rest still reads zero") &&
+	     expect_eq(blocks_of(fd), 4 * PG / 512, "four written pages, four frames");
+	munmap(q, 8 * PG);
+	munmap(p, 8 * PG);
+	close(fd);
+	return ok;
+}
+
 static bool test_two_processes(void)
 {
 	int fd = make_file("shared", 4 * PG);
@@ -528,9 +627,9 @@ static bool test_size_limit(void)
 
 struct race {
 	int fd;
-	volatile char *map;
+	volatile char *map, *reader_map;
 	volatile int stop;
-	unsigned long writes, punches;
+	unsigned long writes, punches, reads;
 };
 
 static void *race_writer(void *arg)
@@ -543,6 +642,20 @@ static void *race_writer(void *arg)
 		r->writes++;
 	}
 	return NULL;
+}
+
+/* Read faults on holes map zeros, which the writes must displace. */
+static void *race_reader(void *arg)
+{
+	struct race *r = arg;
+	unsigned int seed = 3;
+	char sink = 0;
+
+	while (!r->stop) {
+		sink ^= r->reader_map[(rand_r(&seed) % RACE_PAGES) * PG + 8];
+		r->reads++;
+	}
+	return (void *)(long)sink;
 }
 
 static void *race_puncher(void *arg)
@@ -565,10 +678,20 @@ static void *race_puncher(void *arg)
 	return NULL;
 }
 
-/* After the race, the mapping and the file must agree on every page. */
+/* After the race, the mappings and the file must agree on every page. */
 static bool race_views_agree(struct race *r)
 {
 	char buf[PG];
+
+	for (int i = 0; i < RACE_PAGES; i++) {
+		memset(buf, 'a' + i % 26, PG);
+		if (pwrite(r->fd, buf, PG, i * PG) != PG ||
+		    r->reader_map[i * PG + 8] != 'a' + i % 26 ||
+		    r->map[i * PG + 8] != 'a' + i % 26) {
+			tap_diag("page %d: a mapping does not see pwrite", i);
+			return false;
+		}
+	}
 
 	for (int i = 0; i < RACE_PAGES; i++)
 		memset((char *)r->map + i * PG, 'A' + i % 26, PG);
@@ -586,21 +709,26 @@ static bool race_views_agree(struct race *r)
 static bool test_race_fault_punch(void)
 {
 	struct race r = { .fd = make_file("race", RACE_PAGES * PG) };
-	pthread_t writer, puncher;
+	pthread_t writer, puncher, reader;
 	bool ok;
 
 	r.map = map_file(r.fd, RACE_PAGES * PG);
-	if (!expect(r.fd >= 0 && r.map, "create+mmap"))
+	r.reader_map = map_file(r.fd, RACE_PAGES * PG);
+	if (!expect(r.fd >= 0 && r.map && r.reader_map, "create+mmap"))
 		return false;
 	pthread_create(&writer, NULL, race_writer, &r);
 	pthread_create(&puncher, NULL, race_puncher, &r);
+	pthread_create(&reader, NULL, race_reader, &r);
 	sleep(2);
 	r.stop = 1;
 	pthread_join(writer, NULL);
 	pthread_join(puncher, NULL);
-	tap_diag("race: %lu mapped writes, %lu punches", r.writes, r.punches);
+	pthread_join(reader, NULL);
+	tap_diag("race: %lu mapped writes, %lu punches, %lu mapped reads",
+		 r.writes, r.punches, r.reads);
 	ok = expect(r.punches > 100, "enough punches to race") &&
 	     race_views_agree(&r);
+	munmap((void *)r.reader_map, RACE_PAGES * PG);
 	munmap((void *)r.map, RACE_PAGES * PG);
 	close(r.fd);
 	return ok;
@@ -667,6 +795,8 @@ static const struct {
 	{ "mmap writes are seen by pread; counters and st_blocks", test_mmap_pread },
 	{ "pwrite is seen by mmap; pwrite past EOF extends", test_pwrite_mmap },
 	{ "two processes mapping one file see each other's writes", test_two_processes },
+	{ "reads through the mapping take no frame; writes never reach the zeros", test_read_takes_no_frame },
+	{ "zeros mapped by a read give way to every later write", test_zeros_give_way },
 	{ "shrink frees frames; regrown range reads zero", test_shrink },
 	{ "punch hole frees frames and reads zero", test_punch_hole },
 	{ "fallocate preallocates frames", test_preallocate },
@@ -676,7 +806,7 @@ static const struct {
 	{ "directories: mkdir, rename, rmdir", test_directories },
 	{ "statfs, du and pages_allocated agree", test_statfs_du },
 	{ "size= enforced: SIGBUS on fault, ENOSPC on write", test_size_limit },
-	{ "race: faults vs punch hole vs pwrite keep one view", test_race_fault_punch },
+	{ "race: reads, writes, punch hole, pwrite keep one view", test_race_fault_punch },
 	{ "a write by another user drops setuid and setgid", test_write_drops_suid },
 	{ "umount frees every frame", test_umount_frees },
 };

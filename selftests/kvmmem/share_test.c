@@ -237,6 +237,74 @@ out:
 
 #define TRACING "/sys/kernel/tracing/"
 
+static uint32_t tag_zero(int i) { (void)i; return 0; }
+
+/* /proc/kpagecount of the frame mapped at @p: its map count (root only). */
+static long mapped_page_mapcount(volatile char *p)
+{
+	uint64_t pme = 0, count = 0;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kc = open("/proc/kpagecount", O_RDONLY);
+	long ret = -1;
+
+	(void)p[0];
+	if (pm >= 0 && kc >= 0 &&
+	    pread(pm, &pme, 8, (uintptr_t)p / PG * 8) == 8 && (pme >> 63) &&
+	    pread(kc, &count, 8, (pme & ((1ULL << 55) - 1)) * 8) == 8)
+		ret = (long)count;
+	if (pm >= 0)
+		close(pm);
+	if (kc >= 0)
+		close(kc);
+	return ret;
+}
+
+/*
+ * Zero pages hold no reference on the zero frame: its count is one for
+ * the module plus one per PTE mapping it (kpagecount shows those), however
+ * many zero pages there are.  Were it one per zero page, 2^31 of them
+ * would make GUP refuse the frame (KVM gets EFAULT) and 2^32 would free it
+ * while mapped.
+ */
+static bool test_zero_frame_refs(void)
+{
+	const int pages = 2048;
+	long before = counter("zero_frame_refs"), refs, maps, alloc;
+	int fd = make_file("zeros", tag_zero, pages);
+	volatile char *p;
+	bool ok;
+
+	if (!expect(fd >= 0 && before >= 1, "create a file of zero pages; zero_frame_refs"))
+		return false;
+	alloc = counter("pages_allocated");
+	ok = expect(knob("run", "1") == 0, "run=1") && converge(2);
+	knob("run", "0");
+	ok = ok && expect_eq(file_counter(fd, "zero"), pages, "zero entries") &&
+	     expect_eq(alloc - counter("pages_allocated"), pages,
+		       "every zero page gave its frame back") &&
+	     expect_eq(counter("zero_frame_refs"), before,
+		       "zero_frame_refs after merging 2048 zero pages");
+	p = mmap(NULL, pages * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!expect(p != MAP_FAILED, "mmap"))
+		return false;
+	maps = mapped_page_mapcount(p);
+	refs = counter("zero_frame_refs");
+	tap_diag("zero frame: %ld references, %ld mappings (kpagecount), %d zero pages",
+		 refs, maps, pages);
+	ok = ok && expect(maps >= 1, "kpagecount of the mapped zero frame") &&
+	     expect_eq(refs - maps, before, "references = 1 + mappings");
+	p[7] = 'x';
+	ok = ok && expect_eq(counter("zero_frame_refs"), before,
+			     "a write to the page dropped its mapping of zeros") &&
+	     expect_eq(file_counter(fd, "zero"), pages - 1, "one zero entry less") &&
+	     expect(p[7] == 'x' && p[PG + 7] == 0, "the write is the page's alone");
+	munmap((void *)p, pages * PG);
+	ok = ok && expect_eq(counter("zero_frame_refs"), before,
+			     "zero_frame_refs after munmap");
+	drop_file(fd, "zeros");
+	return ok;
+}
+
 static bool trace_has(const char *event)
 {
 	static char buf[1 << 20];
@@ -518,6 +586,7 @@ static const struct {
 	{ "writes to shared pages copy; every page reads its own data", test_cow },
 	{ "the last sharer takes its frame back without a copy", test_last_sharer },
 	{ "the last sharer copies a frame a pipe still holds (vmsplice)", test_last_sharer_pipe },
+	{ "zero pages take no reference on the zero frame (kpagecount)", test_zero_frame_refs },
 	{ "tracepoints for merge and copy-on-write fire", test_tracepoints },
 	{ "run=2 unmerges everything", test_unmerge },
 	{ "max_page_sharing caps sharers per frame", test_max_page_sharing },
