@@ -33,6 +33,7 @@ static struct kvmmem_slot *slots;
 static unsigned long nr_slots;	/* a power of two, or 0 before first use */
 static unsigned long nr_used;
 static unsigned long nr_hints;
+static unsigned long nr_probes;	/* slots looked at: the table's health */
 
 /**
  * kvmmem_frametab_lock() - take the table's mutex
@@ -78,9 +79,11 @@ struct kvmmem_slot *kvmmem_frametab_next(u64 hash, struct kvmmem_slot *prev)
 	if (!nr_slots)
 		return NULL;
 	slot = prev ? slot_after(prev) : &slots[home(hash)];
-	for (; slot->ref; slot = slot_after(slot))
+	for (; slot->ref; slot = slot_after(slot)) {
+		nr_probes++;
 		if (slot->hash == hash)
 			return slot;
+	}
 	return NULL;
 }
 
@@ -101,15 +104,17 @@ struct kvmmem_slot *kvmmem_frametab_find(u64 hash, unsigned long ref)
 	return NULL;
 }
 
-static void place(struct kvmmem_slot *table, unsigned long size, u64 hash,
-		  unsigned long ref)
+/* Put {@hash, @ref} in the first free slot of its run; returns the probes. */
+static unsigned long place(struct kvmmem_slot *table, unsigned long size,
+			   u64 hash, unsigned long ref)
 {
-	unsigned long i = hash & (size - 1);
+	unsigned long i = hash & (size - 1), probes = 1;
 
-	while (table[i].ref)
+	for (; table[i].ref; probes++)
 		i = (i + 1) & (size - 1);
 	table[i].hash = hash;
 	table[i].ref = ref;
+	return probes;
 }
 
 /* Rehash into a table of @size slots, keeping hints only if asked. */
@@ -153,7 +158,7 @@ int kvmmem_frametab_insert(u64 hash, unsigned long ref)
 		if (err)
 			return err;
 	}
-	place(slots, nr_slots, hash, ref);
+	nr_probes += place(slots, nr_slots, hash, ref);
 	nr_used++;
 	if (kvmmem_ref_is_hint(ref))
 		nr_hints++;
@@ -234,6 +239,19 @@ void kvmmem_frametab_drop_hints(void)
 unsigned long kvmmem_frametab_hints(void)
 {
 	return READ_ONCE(nr_hints);
+}
+
+/**
+ * kvmmem_frametab_probes() - slots looked at by lookups and inserts so far
+ *
+ * Divided by pages_scanned, it says how long the runs a lookup walks are:
+ * a few slots while hashes spread, hundreds if pages pile up on one run.
+ *
+ * Return: the count since the module was loaded.
+ */
+unsigned long kvmmem_frametab_probes(void)
+{
+	return READ_ONCE(nr_probes);
 }
 
 /**

@@ -47,6 +47,7 @@ void kvmmem_frametab_set(struct kvmmem_slot *slot, unsigned long ref);
 void kvmmem_frametab_delete(struct kvmmem_slot *slot);
 void kvmmem_frametab_drop_hints(void);
 unsigned long kvmmem_frametab_hints(void);
+unsigned long kvmmem_frametab_probes(void);
 size_t kvmmem_frametab_bytes(void);
 void kvmmem_frametab_exit(void);
 

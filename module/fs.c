@@ -26,6 +26,7 @@
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
@@ -569,6 +570,7 @@ static int kvmmem_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = KVMMEM_SUPER_MAGIC;
 	sb->s_op = &kvmmem_super_ops;
 	sb->s_time_gran = 1;
+	get_random_bytes(&sbi->content_key, sizeof(sbi->content_key));
 
 	root = kvmmem_get_inode(sb, KVMMEM_NOP_IDMAP, NULL,
 				S_IFDIR | sbi->root_mode);

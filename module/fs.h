@@ -4,6 +4,7 @@
 
 #include <linux/fs.h>
 #include <linux/kvmmem.h>
+#include <linux/siphash.h>
 
 #include "alloc.h"
 #include "pmap.h"
@@ -13,6 +14,7 @@ struct kvmmem_file_kobj;
 
 struct kvmmem_sb_info {
 	struct kvmmem_budget budget;
+	siphash_key_t content_key;	/* random: keys the content hash */
 	atomic_t pins;			/* files pinned through the registry */
 	bool draining;			/* unmounting: no new pins */
 	struct rcu_head rcu;

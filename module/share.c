@@ -3,8 +3,9 @@
  * DOC: share - content-based page sharing with copy-on-write
  *
  * The paper's section 4.  The scanner hands us one private guest page at
- * a time.  We hash it (xxh64, seeded with the file's sharing domain) and
- * look the hash up in the content table (frametab.c):
+ * a time.  We hash it (xxh64, with a seed secret to the mount and
+ * particular to the file's sharing domain, see content_seed()) and look
+ * the hash up in the content table (frametab.c):
  *
  *  - a shared frame with that hash: compare the full contents and, if
  *    equal, point the guest page at the frame and free the page;
@@ -69,10 +70,26 @@ static struct kvmmem_sframe *sframe_of(struct page *frame)
 	return (struct kvmmem_sframe *)page_private(frame);
 }
 
-static u64 page_hash(struct page *page, u32 domain)
+/*
+ * The content hash's seed: a keyed hash of the file's domain under its
+ * mount's random key.  A guest cannot predict where its pages land in the
+ * table, so it cannot craft pages that pile up on one run of slots and
+ * make every lookup linear under the table's mutex; and equal pages of
+ * other mounts and domains, which may never merge with ours, hash apart
+ * instead of displacing our hints.  (xxh64 is fast, not a PRF: the seed
+ * hides the table's layout from a guest that sees nothing of it, which is
+ * the threat here.)
+ */
+static u64 content_seed(struct inode *inode)
+{
+	return siphash_1u32(KVMMEM_I(inode)->domain,
+			    &KVMMEM_SB(inode->i_sb)->content_key);
+}
+
+static u64 page_hash(struct inode *inode, struct page *page)
 {
 	void *addr = kmap_local_page(page);
-	u64 hash = xxh64(addr, PAGE_SIZE, domain);
+	u64 hash = xxh64(addr, PAGE_SIZE, content_seed(inode));
 
 	kunmap_local(addr);
 	return hash;
@@ -139,9 +156,10 @@ static void release_merged(struct inode *inode, struct page *page)
 }
 
 /* Why did equal hashes not give equal pages? */
-static enum kvmmem_scan_result mismatch(struct page *page, u64 hash, u32 domain)
+static enum kvmmem_scan_result mismatch(struct inode *inode, struct page *page,
+					u64 hash)
 {
-	if (page_hash(page, domain) != hash)
+	if (page_hash(inode, page) != hash)
 		return KVMMEM_SCAN_VOLATILE;
 	kvmmem_count(KVMMEM_EV_HASH_FALSE_MATCHES, 1);
 	return KVMMEM_SCAN_UNSHARED;
@@ -193,7 +211,7 @@ static enum kvmmem_scan_result merge_into(struct inode *inode, pgoff_t gfn,
 	if (!sf || sf->sharers >= kvmmem_max_page_sharing) {
 		res = KVMMEM_SCAN_BUSY;
 	} else if (!same_contents(page, frame)) {
-		res = mismatch(page, hash, KVMMEM_I(inode)->domain);
+		res = mismatch(inode, page, hash);
 	} else {
 		get_page(frame);
 		kvmmem_pmap_replace(inode, gfn, kvmmem_entry_shared(frame));
@@ -248,13 +266,13 @@ static enum kvmmem_scan_result merge_pair(struct inode *inode, pgoff_t gfn,
 					  struct inode *hinode, pgoff_t hgfn,
 					  struct page *hpage, u64 hash)
 {
-	u32 domain = KVMMEM_I(inode)->domain;
 	unsigned long hint = kvmmem_hint(KVMMEM_I(hinode)->id, hgfn);
 	enum kvmmem_scan_result res = isolate(hinode, hgfn, hpage);
 
 	if (res != KVMMEM_SCAN_MERGED)
 		return res;
-	if (page_hash(hpage, domain) != hash) {
+	/* same mount and domain (merge_hint()): the same seed */
+	if (page_hash(hinode, hpage) != hash) {
 		/* the hinted page changed since: the hint is ours now */
 		unlock_page(hpage);
 		rehint(hash, hint, kvmmem_hint(KVMMEM_I(inode)->id, gfn));
@@ -263,7 +281,7 @@ static enum kvmmem_scan_result merge_pair(struct inode *inode, pgoff_t gfn,
 	res = isolate(inode, gfn, page);
 	if (res == KVMMEM_SCAN_MERGED && !same_contents(page, hpage)) {
 		unlock_page(page);
-		res = mismatch(page, hash, domain);
+		res = mismatch(inode, page, hash);
 	}
 	if (res == KVMMEM_SCAN_MERGED && publish(inode, hpage, hash, hint)) {
 		unlock_page(page);
@@ -382,7 +400,7 @@ enum kvmmem_scan_result kvmmem_share_scan_page(struct inode *inode,
 	kvmmem_count(KVMMEM_EV_PAGES_SCANNED, 1);
 	zero = page_is_zero(page);
 	if (!zero)
-		hash = page_hash(page, KVMMEM_I(inode)->domain);
+		hash = page_hash(inode, page);
 
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	if (zero) {

@@ -338,6 +338,14 @@ static ssize_t pages_unshared_show(struct kobject *kobj,
 
 static struct kobj_attribute pages_unshared_attr = __ATTR_RO(pages_unshared);
 
+static ssize_t table_probes_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", kvmmem_frametab_probes());
+}
+
+static struct kobj_attribute table_probes_attr = __ATTR_RO(table_probes);
+
 static ssize_t metadata_bytes_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
@@ -388,6 +396,7 @@ static struct attribute *kvmmem_attrs[] = {
 	&zero_frame_refs_attr.attr,
 	&cow_breaks_attr.attr.attr,
 	&hash_false_matches_attr.attr.attr,
+	&table_probes_attr.attr,
 	&metadata_bytes_attr.attr,
 	&general_profit_attr.attr,
 	&tax_rate_attr.attr.attr,
