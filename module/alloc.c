@@ -15,6 +15,12 @@
  * otherwise ENOSPC and a log line saying why.  Reservations are returned
  * when the file shrinks or goes.
  *
+ * A reservation belongs to the mount it was made in and must fit in that
+ * mount's size= next to the mount's other reservations: a tenant can fill
+ * its own mount, never another's.  It must also fit in the host budget,
+ * which only binds when budget_pages is set below the mounts' sum: then
+ * the operator has chosen to let mounts compete for reservations.
+ *
  * A file is one VM here; grouping a VM's several memory backends by owner
  * is left to kvmmemd, which can give them parameters that add up.
  *
@@ -69,7 +75,28 @@ void kvmmem_alloc_init_file(struct inode *inode)
  */
 void kvmmem_alloc_release(struct inode *inode)
 {
+	struct kvmmem_budget *mount = &KVMMEM_SB(inode->i_sb)->budget;
+
+	mutex_lock(&admit_lock);
+	mount->reserved_pages -= alloc_of(inode)->reserved;
 	atomic_long_sub(alloc_of(inode)->reserved, &kvmmem_reserved_pages);
+	mutex_unlock(&admit_lock);
+}
+
+/**
+ * kvmmem_alloc_mount_reserved() - what a mount's files have reserved
+ * @mount: the mount's budget
+ *
+ * Return: pages.
+ */
+u64 kvmmem_alloc_mount_reserved(struct kvmmem_budget *mount)
+{
+	u64 reserved;
+
+	mutex_lock(&admit_lock);
+	reserved = mount->reserved_pages;
+	mutex_unlock(&admit_lock);
+	return reserved;
 }
 
 /**
@@ -126,22 +153,31 @@ u64 kvmmem_alloc_max(struct inode *inode)
 int kvmmem_alloc_admit(struct inode *inode, u64 min_pages, u64 max_pages,
 		       loff_t size)
 {
+	struct kvmmem_budget *mount = &KVMMEM_SB(inode->i_sb)->budget;
 	struct kvmmem_vm_alloc *va = alloc_of(inode);
 	u64 pages = DIV_ROUND_UP(size, PAGE_SIZE);
 	u64 overhead = DIV_ROUND_UP(pages, 1 << OVERHEAD_SHIFT);
-	u64 budget = kvmmem_alloc_budget(), others;
+	u64 max = max_pages ?: max(pages, min_pages);
+	u64 limit = mount->max_pages, others;
 	enum kvmmem_policy_admit verdict;
+	const char *where = "mount";
 
 	mutex_lock(&admit_lock);
-	others = atomic_long_read(&kvmmem_reserved_pages) - va->reserved;
-	verdict = kvmmem_policy_admit(budget, others, min_pages,
-				      max_pages ?: max(pages, min_pages),
-				      overhead);
-	/* Giving back never fails, even if the budget shrank meanwhile. */
+	others = mount->reserved_pages - va->reserved;
+	verdict = kvmmem_policy_admit(limit, others, min_pages, max, overhead);
+	if (verdict == KVMMEM_ADMIT_OK) {
+		where = "host";
+		limit = kvmmem_alloc_budget();
+		others = atomic_long_read(&kvmmem_reserved_pages) - va->reserved;
+		verdict = kvmmem_policy_admit(limit, others, min_pages, max,
+					      overhead);
+	}
+	/* Giving back never fails, even if a budget shrank meanwhile. */
 	if (verdict == KVMMEM_ADMIT_NO_ROOM || verdict == KVMMEM_ADMIT_EXCEEDS_BUDGET)
 		if (min_pages + overhead <= va->reserved)
 			verdict = KVMMEM_ADMIT_OK;
 	if (verdict == KVMMEM_ADMIT_OK) {
+		mount->reserved_pages += min_pages + overhead - va->reserved;
 		atomic_long_add(min_pages + overhead - va->reserved,
 				&kvmmem_reserved_pages);
 		va->reserved = min_pages + overhead;
@@ -151,9 +187,10 @@ int kvmmem_alloc_admit(struct inode *inode, u64 min_pages, u64 max_pages,
 	mutex_unlock(&admit_lock);
 	if (verdict == KVMMEM_ADMIT_OK)
 		return 0;
-	pr_warn_ratelimited("kvmmem: admission refused for inode %lu: min %llu + overhead %llu pages %s (budget %llu, reserved by others %llu)\n",
+	pr_warn_ratelimited("kvmmem: admission refused for inode %lu: min %llu + overhead %llu pages %s of the %s (budget %llu, reserved by others %llu)\n",
 			    inode->i_ino, min_pages, overhead,
-			    kvmmem_policy_admit_reason(verdict), budget, others);
+			    kvmmem_policy_admit_reason(verdict), where, limit,
+			    others);
 	return verdict == KVMMEM_ADMIT_MIN_ABOVE_MAX ? -EINVAL : -ENOSPC;
 }
 

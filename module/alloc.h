@@ -5,6 +5,7 @@
 #include <linux/fs.h>
 #include <linux/spinlock.h>
 
+#include "pmap.h"
 #include "policy.h"
 
 /* A VM file's allocation parameters and what the policy made of them. */
@@ -32,6 +33,7 @@ int kvmmem_alloc_admit(struct inode *inode, u64 min_pages, u64 max_pages,
 u32 kvmmem_alloc_shares(struct inode *inode);
 u64 kvmmem_alloc_max(struct inode *inode);
 u64 kvmmem_alloc_budget(void);
+u64 kvmmem_alloc_mount_reserved(struct kvmmem_budget *mount);
 enum kvmmem_policy_state kvmmem_alloc_state(void);
 void kvmmem_alloc_rebalance(void);
 

@@ -590,17 +590,26 @@ static int kvmmem_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, kvmmem_fill_super);
 }
 
-/* Remount may change size=, but not below what the mount holds now. */
+/*
+ * Remount may change size=, but not below what the mount holds or has
+ * reserved now.  (A reservation racing with the remount may end up above
+ * the new size; reservations only ever shrink from there.)
+ */
 static int kvmmem_reconfigure(struct fs_context *fc)
 {
 	struct kvmmem_sb_info *ctx = fc->fs_private;
 	struct kvmmem_budget *budget = &KVMMEM_SB(fc->root->d_sb)->budget;
+	u64 reserved = kvmmem_alloc_mount_reserved(budget);
 
 	if (ctx->budget.max_pages < atomic_long_read(&budget->used_pages))
 		return invalfc(fc, "size=%luk: below the %luk in use",
 			       ctx->budget.max_pages << (PAGE_SHIFT - 10),
 			       atomic_long_read(&budget->used_pages) <<
 			       (PAGE_SHIFT - 10));
+	if (ctx->budget.max_pages < reserved)
+		return invalfc(fc, "size=%luk: below the %lluk reserved by its files",
+			       ctx->budget.max_pages << (PAGE_SHIFT - 10),
+			       reserved << (PAGE_SHIFT - 10));
 	atomic_long_add(ctx->budget.max_pages - budget->max_pages,
 			&kvmmem_mounted_pages);
 	budget->max_pages = ctx->budget.max_pages;

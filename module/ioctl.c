@@ -155,6 +155,30 @@ static long get_alloc(struct inode *inode, void __user *uarg)
 	return reply(uarg, &karg, sizeof(karg));
 }
 
+/*
+ * Raising shares, min or max claims memory at other VMs' expense: the
+ * host's (CAP_SYS_ADMIN in the mount's user namespace, kvmmemd) to
+ * decide, never the QEMU process that holds the file.  Lowering them, or
+ * setting what is already in force, is anyone's with a writable fd.
+ * Caller holds i_rwsem, so the size and the values compared are stable.
+ */
+static int may_claim(struct inode *inode, u32 shares, u64 min_pages,
+		     u64 max_pages)
+{
+	struct kvmmem_vm_alloc *va = &KVMMEM_I(inode)->alloc;
+	u64 size_pages = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+
+	lockdep_assert_held_write(&inode->i_rwsem);
+	if (shares <= kvmmem_alloc_shares(inode) && min_pages <= va->min_pages &&
+	    (max_pages ?: size_pages) <= kvmmem_alloc_max(inode))
+		return 0;
+	if (ns_capable(inode->i_sb->s_user_ns, CAP_SYS_ADMIN))
+		return 0;
+	pr_warn_ratelimited("kvmmem: %s: raising shares, min or max of inode %lu takes CAP_SYS_ADMIN\n",
+			    current->comm, inode->i_ino);
+	return -EPERM;
+}
+
 static long set_alloc(struct file *file, void __user *uarg)
 {
 	struct inode *inode = file_inode(file);
@@ -182,8 +206,10 @@ static long set_alloc(struct file *file, void __user *uarg)
 		return -EINVAL;
 	}
 	inode_lock(inode);
-	err = kvmmem_alloc_admit(inode, min_pages, max_pages,
-				 i_size_read(inode));
+	err = may_claim(inode, karg.shares, min_pages, max_pages);
+	if (!err)
+		err = kvmmem_alloc_admit(inode, min_pages, max_pages,
+					 i_size_read(inode));
 	if (!err) {
 		WRITE_ONCE(va->shares, karg.shares);
 		WRITE_ONCE(va->shares_set, true);

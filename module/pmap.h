@@ -10,6 +10,7 @@
 struct kvmmem_budget {
 	unsigned long max_pages;
 	atomic_long_t used_pages;
+	u64 reserved_pages;	/* its files' admitted min + overhead */
 };
 
 /* One file's guest-physical -> machine page table. */

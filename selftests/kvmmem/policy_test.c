@@ -295,6 +295,98 @@ static bool test_state_tracepoint(void)
 		      "state change traced");
 }
 
+static long get_shares(int fd)
+{
+	struct kvmmem_alloc a = { .size = sizeof(a) };
+
+	return ioctl(fd, KVMMEM_IOC_GET_ALLOC, &a) ? -1 : (long)a.shares;
+}
+
+/*
+ * In a child turned user nobody, with a writable fd of a 16-page file:
+ * the errno of each SET_ALLOC, one byte each, as the exit status bits.
+ */
+static int claims_as_nobody(int fd)
+{
+	static const long tries[][3] = {
+		{ 1000, 0, 0 },		/* raise shares */
+		{ 1, 8, 0 },		/* raise min */
+		{ 1, 0, 0 },		/* what is in force */
+		{ 1, 0, 8 },		/* lower max */
+		{ 1, 0, 16 },		/* raise max back */
+	};
+	int status = -1, bits = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(255);
+		for (int i = 0; i < 5; i++)
+			if (set_alloc(fd, tries[i][0], tries[i][1], tries[i][2]) == EPERM)
+				bits |= 1 << i;
+		_exit(bits);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Raising shares, min or max is the host's decision: a QEMU process (here
+ * user nobody with a writable fd) must not grant itself priority or a
+ * reservation, but may lower what it claims.
+ */
+static bool test_claims_take_privilege(void)
+{
+	int fd = make_file("claim", 16), bits;
+	bool ok;
+
+	ok = expect(fd >= 0, "create");
+	bits = ok ? claims_as_nobody(fd) : -1;
+	ok = ok && expect_eq(bits, 0x13, "EPERM bits: raise shares, raise min, raise max") &&
+	     expect_eq(get_shares(fd), 1, "shares unchanged") &&
+	     expect_eq(get_min(fd), 0, "min unchanged") &&
+	     expect_eq(set_alloc(fd, 1000, 8, 0), 0, "root raises them");
+	drop_file(fd, "claim");
+	return ok;
+}
+
+/*
+ * A reservation belongs to its mount: a file in a 4 MiB mount cannot
+ * reserve beyond that mount's size, however much room the other mounts
+ * have, and filling one mount leaves the others' room alone.
+ */
+static bool test_admission_per_mount(void)
+{
+	char other[] = "/tmp/kvmmem-policy2-XXXXXX", path[300];
+	long reserved = counter("reserved_pages");
+	int a = -1, m = make_file("m", 0);
+	bool ok;
+
+	ok = expect(m >= 0 && mkdtemp(other) &&
+		    !mount("none", other, "kvmmem", 0, "size=4M"), "a 4 MiB mount");
+	if (ok) {
+		snprintf(path, sizeof(path), "%s/a", other);
+		a = open(path, O_RDWR | O_CREAT, 0600);
+	}
+	ok = ok && expect(a >= 0, "create a file there") &&
+	     expect(ftruncate(a, 2L << 30) == -1 && errno == ENOSPC,
+		    "2 GiB there: 2048 pages of overhead exceed its 1024: ENOSPC") &&
+	     expect_eq(counter("reserved_pages"), reserved, "reservations unchanged") &&
+	     expect(ftruncate(a, 512L << 20) == 0, "512 MiB there: 512 pages of overhead") &&
+	     expect_eq(set_alloc(a, 1, 512, 0), 0, "and a min of 512: the mount is full") &&
+	     expect_eq(set_alloc(a, 1, 513, 0), ENOSPC, "one page more: ENOSPC") &&
+	     expect_eq(set_alloc(m, 1, 8192, 0), 0, "the other mount's room is its own") &&
+	     expect(mount("none", other, "kvmmem", MS_REMOUNT, "size=2M") == -1 &&
+		    errno == EINVAL, "remount below what is reserved: EINVAL");
+	if (a >= 0)
+		close(a);
+	drop_file(m, "m");
+	umount(other);
+	rmdir(other);
+	return ok && expect_eq(counter("reserved_pages"), reserved, "reservations returned");
+}
+
 /* min and max that would wrap when rounded up to pages: EINVAL. */
 static bool test_bad_alloc(void)
 {
@@ -344,6 +436,8 @@ static const struct {
 	{ "sampled active estimate within 10 points of 25% and of 75%", test_estimate },
 	{ "idle tax: busy VM's target above idle VM's at 75%, equal at 0", test_idle_tax },
 	{ "admission: a min that does not fit is ENOSPC, nothing changes", test_admission },
+	{ "admission: reservations belong to their mount", test_admission_per_mount },
+	{ "raising shares, min or max takes CAP_SYS_ADMIN; lowering does not", test_claims_take_privilege },
 	{ "free memory states follow free memory, with hysteresis", test_states },
 	{ "free memory state changes are traced", test_state_tracepoint },
 	{ "bad policy knob values: EINVAL, value unchanged", test_bad_knobs },

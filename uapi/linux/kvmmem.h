@@ -61,8 +61,10 @@ struct kvmmem_domain {
  * max in bytes (rounded up to pages).  A file is one VM.  shares default to
  * one per MiB of the file size until set; max 0 means the file size.
  * Raising min reserves it (admission): ENOSPC when min plus the file's
- * overhead does not fit in the budget next to the other reservations,
- * EINVAL when min is above max.
+ * overhead does not fit in its mount's size= (or in the host budget) next
+ * to the other reservations, EINVAL when min is above max.  Raising
+ * shares, min or max takes CAP_SYS_ADMIN in the mount's user namespace
+ * (EPERM otherwise); lowering them takes only a writable fd.
  */
 struct kvmmem_alloc {
 	__u32 size;		/* sizeof(struct kvmmem_alloc) */
