@@ -634,13 +634,9 @@ static int kvmmem_init_fs_context(struct fs_context *fc)
 
 	if (!ctx)
 		return -ENOMEM;
-	if (fc->root) {
-		ctx->budget.max_pages = KVMMEM_SB(fc->root->d_sb)->budget.max_pages;
-	} else {
-		ctx->budget.max_pages = totalram_pages() *
-					KVMMEM_DEFAULT_SIZE_PERCENT / 100;
-	}
-	atomic_long_set(&ctx->budget.used_pages, 0);
+	kvmmem_budget_init(&ctx->budget, fc->root ?
+			   KVMMEM_SB(fc->root->d_sb)->budget.max_pages :
+			   totalram_pages() * KVMMEM_DEFAULT_SIZE_PERCENT / 100);
 	/* guest RAM: no way in for other local users unless mode= says so */
 	ctx->root_mode = 0770;
 	ctx->root_uid = current_fsuid();
@@ -657,6 +653,7 @@ static void kvmmem_kill_sb(struct super_block *sb)
 
 	kvmmem_registry_drain(sbi);
 	kill_litter_super(sb);
+	kvmmem_budget_drain(&sbi->budget);
 	if (counted)
 		atomic_long_sub(sbi->budget.max_pages, &kvmmem_mounted_pages);
 	/* A registry lookup may still be looking at it (registry.c). */

@@ -147,7 +147,10 @@ static enum kvmmem_scan_result isolate(struct inode *inode, pgoff_t gfn,
 	return KVMMEM_SCAN_MERGED;
 }
 
-/* A merged private page leaves its file: free it. */
+/*
+ * A merged private page leaves its file: free it.  isolate() found it
+ * quiet, so the scanner's put will be the last and it is uncharged now.
+ */
 static void release_merged(struct inode *inode, struct page *page)
 {
 	unlock_page(page);
@@ -495,11 +498,12 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_private(copy));
 	sharer_removed(inode, sf);
 	if (last) {
-		/* held elsewhere, it leaves us: freed by the last put */
+		/* held elsewhere: charged until the last holder lets go */
 		retire(frame);
-		kvmmem_pmap_frame_freed(inode);
+		kvmmem_pmap_frame_release(inode, frame);
+	} else {
+		put_page(frame);	/* the entry's reference */
 	}
-	put_page(frame);	/* the entry's reference */
 	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
 	trace_kvmmem_cow_break(inode->i_ino, gfn, page_to_pfn(frame),
 			       page_to_pfn(copy));

@@ -623,6 +623,68 @@ static bool test_size_limit(void)
 	return ok;
 }
 
+/*
+ * Frames that a pipe still holds after their pages were punched stay
+ * charged to the mount until the pipe lets go: a user must not get past
+ * size= by vmsplicing its guest memory and punching it, over and over.
+ */
+static bool test_held_frames_charged(void)
+{
+	char dir[64] = "/tmp/kvmmem-held-XXXXXX", path[128], buf[PG];
+	long base = counter("pages_allocated");
+	int fd = -1, pfd[2] = { -1, -1 };
+	struct statfs sfs;
+	struct iovec iov;
+	bool ok;
+	char *p = NULL;
+
+	if (!mkdtemp(dir) || mount("none", dir, "kvmmem", 0, "size=64k"))
+		return expect(false, "mount size=64k");
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ok = expect(fd >= 0 && ftruncate(fd, 32 * PG) == 0, "create") &&
+	     expect((p = map_file(fd, 32 * PG)) != NULL, "mmap") &&
+	     expect(pipe(pfd) == 0 && fcntl(pfd[1], F_SETPIPE_SZ, 16 * PG) >= 16 * PG,
+		    "a pipe of 16 pages");
+	for (int i = 0; ok && i < 8; i++)
+		p[i * PG] = 'h';
+	iov.iov_base = p;
+	iov.iov_len = 8 * PG;
+	ok = ok && expect_eq(vmsplice(pfd[1], &iov, 1, 0), 8 * PG,
+			     "vmsplice 8 written pages") &&
+	     expect(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			      8 * PG) == 0, "punch them") &&
+	     expect(statfs(dir, &sfs) == 0 && sfs.f_bfree == 8,
+		    "the pipe's 8 frames still count in statfs");
+	memset(buf, 'n', sizeof(buf));
+	for (int i = 8; ok && i < 16; i++)
+		ok = expect(pwrite(fd, buf, PG, i * PG) == PG, "8 more pages fit");
+	ok = ok && expect(pwrite(fd, buf, PG, 16 * PG) == -1 && errno == ENOSPC,
+			  "the 17th does not: ENOSPC") &&
+	     expect(read(pfd[0], buf, PG) == PG && buf[0] == 'h', "the pipe reads its page");
+	for (int i = 1; ok && i < 8; i++)
+		ok = expect(read(pfd[0], buf, PG) == PG && buf[0] == 'h',
+			    "the pipe reads its pages");
+	close(pfd[0]);
+	close(pfd[1]);
+	pfd[0] = pfd[1] = -1;
+	memset(buf, 'n', sizeof(buf));
+	ok = ok && expect(pwrite(fd, buf, PG, 16 * PG) == PG,
+			  "room again once the pipe is drained");
+	if (pfd[0] >= 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	if (p)
+		munmap(p, 32 * PG);
+	if (fd >= 0)
+		close(fd);
+	ok = expect(umount(dir) == 0, "umount") && ok &&
+	     expect_eq(counter("pages_allocated"), base, "pages_allocated after umount");
+	rmdir(dir);
+	return ok;
+}
+
 #define RACE_PAGES 64
 
 struct race {
@@ -806,6 +868,7 @@ static const struct {
 	{ "directories: mkdir, rename, rmdir", test_directories },
 	{ "statfs, du and pages_allocated agree", test_statfs_du },
 	{ "size= enforced: SIGBUS on fault, ENOSPC on write", test_size_limit },
+	{ "frames a pipe still holds stay charged to size=", test_held_frames_charged },
 	{ "race: reads, writes, punch hole, pwrite keep one view", test_race_fault_punch },
 	{ "a write by another user drops setuid and setgid", test_write_drops_suid },
 	{ "umount frees every frame", test_umount_frees },
