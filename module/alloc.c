@@ -248,6 +248,7 @@ static u32 grab_files(struct inode **files, u32 max)
  */
 void kvmmem_alloc_rebalance(void)
 {
+	/* the registry holds at most KVMMEM_POLICY_MAX_VMS: all are covered */
 	u32 max = min_t(unsigned long, kvmmem_registry_count() + 16,
 			KVMMEM_POLICY_MAX_VMS);
 	struct kvmmem_policy_vm *vms;

@@ -46,6 +46,12 @@
 
 /* Default size=: half of RAM, as tmpfs does. */
 #define KVMMEM_DEFAULT_SIZE_PERCENT	50
+/*
+ * Every file costs a sysfs directory, a registry id (of a few tens of
+ * thousands for all mounts) and scan work even when empty: a mount's
+ * files are counted, 4096 by default, enough for hundreds of VMs.
+ */
+#define KVMMEM_DEFAULT_NR_INODES	4096
 
 static struct kmem_cache *kvmmem_inode_cachep;
 static const struct inode_operations kvmmem_dir_inode_ops;
@@ -73,14 +79,30 @@ static struct inode *register_file(struct inode *inode)
 	return inode;
 }
 
+/* One inode more for the mount, if nr_inodes= allows it. */
+static bool inode_charge(struct kvmmem_sb_info *sbi)
+{
+	if (atomic_inc_return(&sbi->nr_inodes) <= sbi->max_inodes)
+		return true;
+	atomic_dec(&sbi->nr_inodes);
+	pr_warn_ratelimited("kvmmem: %s: mount has its nr_inodes=%u files and directories\n",
+			    current->comm, sbi->max_inodes);
+	return false;
+}
+
 static struct inode *kvmmem_get_inode(struct super_block *sb,
 				      struct kvmmem_idmap *idmap,
 				      const struct inode *dir, umode_t mode)
 {
-	struct inode *inode = new_inode(sb);
+	struct inode *inode;
 
-	if (!inode)
+	if (!inode_charge(KVMMEM_SB(sb)))
+		return ERR_PTR(-ENOSPC);
+	inode = new_inode(sb);
+	if (!inode) {
+		atomic_dec(&KVMMEM_SB(sb)->nr_inodes);
 		return ERR_PTR(-ENOMEM);
+	}
 	inode->i_ino = get_next_ino();
 	inode_init_owner(idmap, inode, dir, mode);
 	kvmmem_inode_init_times(inode);
@@ -447,12 +469,14 @@ static void kvmmem_evict_inode(struct inode *inode)
 		kvmmem_pmap_destroy(inode);
 		atomic_long_dec(&kvmmem_nr_files);
 	}
+	atomic_dec(&KVMMEM_SB(inode->i_sb)->nr_inodes);
 	clear_inode(inode);
 }
 
 static int kvmmem_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
-	struct kvmmem_budget *budget = &KVMMEM_SB(dentry->d_sb)->budget;
+	struct kvmmem_sb_info *sbi = KVMMEM_SB(dentry->d_sb);
+	struct kvmmem_budget *budget = &sbi->budget;
 	unsigned long used = atomic_long_read(&budget->used_pages);
 
 	buf->f_type = KVMMEM_SUPER_MAGIC;
@@ -461,6 +485,9 @@ static int kvmmem_statfs(struct dentry *dentry, struct kstatfs *buf)
 	buf->f_blocks = budget->max_pages;
 	buf->f_bfree = budget->max_pages - min(used, budget->max_pages);
 	buf->f_bavail = buf->f_bfree;
+	buf->f_files = sbi->max_inodes;
+	buf->f_ffree = sbi->max_inodes -
+		       min_t(u32, atomic_read(&sbi->nr_inodes), sbi->max_inodes);
 	return 0;
 }
 
@@ -469,6 +496,7 @@ static int kvmmem_show_options(struct seq_file *m, struct dentry *root)
 	struct kvmmem_sb_info *sbi = KVMMEM_SB(root->d_sb);
 
 	seq_printf(m, ",size=%luk", sbi->budget.max_pages << (PAGE_SHIFT - 10));
+	seq_printf(m, ",nr_inodes=%u", sbi->max_inodes);
 	seq_printf(m, ",mode=%o", sbi->root_mode & 07777);
 	if (!uid_eq(sbi->root_uid, GLOBAL_ROOT_UID))
 		seq_printf(m, ",uid=%u",
@@ -488,10 +516,11 @@ static const struct super_operations kvmmem_super_ops = {
 	.show_options	= kvmmem_show_options,
 };
 
-enum kvmmem_param { OPT_SIZE, OPT_MODE, OPT_UID, OPT_GID };
+enum kvmmem_param { OPT_SIZE, OPT_NR_INODES, OPT_MODE, OPT_UID, OPT_GID };
 
 static const struct fs_parameter_spec kvmmem_fs_parameters[] = {
 	fsparam_string("size", OPT_SIZE),
+	fsparam_u32("nr_inodes", OPT_NR_INODES),
 	fsparam_u32oct("mode", OPT_MODE),
 	fsparam_u32("uid", OPT_UID),
 	fsparam_u32("gid", OPT_GID),
@@ -535,6 +564,12 @@ static int kvmmem_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	switch (opt) {
 	case OPT_SIZE:
 		return parse_size(fc, param->string, &ctx->budget.max_pages);
+	case OPT_NR_INODES:
+		/* the root directory is one */
+		if (!result.uint_32)
+			return invalfc(fc, "nr_inodes=0: the root needs one");
+		ctx->max_inodes = result.uint_32;
+		return 0;
 	case OPT_MODE:
 		if (result.uint_32 & ~07777)
 			return invalfc(fc, "mode=%o: not a permission mode",
@@ -598,7 +633,8 @@ static int kvmmem_get_tree(struct fs_context *fc)
 static int kvmmem_reconfigure(struct fs_context *fc)
 {
 	struct kvmmem_sb_info *ctx = fc->fs_private;
-	struct kvmmem_budget *budget = &KVMMEM_SB(fc->root->d_sb)->budget;
+	struct kvmmem_sb_info *sbi = KVMMEM_SB(fc->root->d_sb);
+	struct kvmmem_budget *budget = &sbi->budget;
 	u64 reserved = kvmmem_alloc_mount_reserved(budget);
 
 	if (ctx->budget.max_pages < atomic_long_read(&budget->used_pages))
@@ -606,6 +642,9 @@ static int kvmmem_reconfigure(struct fs_context *fc)
 			       ctx->budget.max_pages << (PAGE_SHIFT - 10),
 			       atomic_long_read(&budget->used_pages) <<
 			       (PAGE_SHIFT - 10));
+	if (ctx->max_inodes < atomic_read(&sbi->nr_inodes))
+		return invalfc(fc, "nr_inodes=%u: below the %d in use",
+			       ctx->max_inodes, atomic_read(&sbi->nr_inodes));
 	if (ctx->budget.max_pages < reserved)
 		return invalfc(fc, "size=%luk: below the %lluk reserved by its files",
 			       ctx->budget.max_pages << (PAGE_SHIFT - 10),
@@ -613,6 +652,7 @@ static int kvmmem_reconfigure(struct fs_context *fc)
 	atomic_long_add(ctx->budget.max_pages - budget->max_pages,
 			&kvmmem_mounted_pages);
 	budget->max_pages = ctx->budget.max_pages;
+	sbi->max_inodes = ctx->max_inodes;
 	return 0;
 }
 
@@ -637,6 +677,8 @@ static int kvmmem_init_fs_context(struct fs_context *fc)
 	kvmmem_budget_init(&ctx->budget, fc->root ?
 			   KVMMEM_SB(fc->root->d_sb)->budget.max_pages :
 			   totalram_pages() * KVMMEM_DEFAULT_SIZE_PERCENT / 100);
+	ctx->max_inodes = fc->root ? KVMMEM_SB(fc->root->d_sb)->max_inodes :
+			  KVMMEM_DEFAULT_NR_INODES;
 	/* guest RAM: no way in for other local users unless mode= says so */
 	ctx->root_mode = 0770;
 	ctx->root_uid = current_fsuid();

@@ -21,6 +21,8 @@ struct kvmmem_sb_info {
 	umode_t root_mode;
 	kuid_t root_uid;
 	kgid_t root_gid;
+	u32 max_inodes;			/* nr_inodes= */
+	atomic_t nr_inodes;		/* files and directories */
 };
 
 struct kvmmem_inode_info {

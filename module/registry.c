@@ -4,7 +4,10 @@
  *
  * Hints in the content table name a page by (file id, gfn) in 64 bits,
  * so each regular file gets an id of KVMMEM_HINT_FILE_BITS bits here;
- * the scanner walks the files in id order.  Lookups run under RCU and pin
+ * the scanner walks the files in id order.  Ids stop at the number of VMs
+ * the policy core takes in one call (KVMMEM_MAX_FILES), so that every
+ * file has its share of the budget computed: there are never more files
+ * than one rebalance covers.  Lookups run under RCU and pin
  * the inode with igrab(), which fails once eviction has begun; inodes are
  * freed after an RCU grace period, so a lookup never touches freed
  * memory.  An id may be reused after its file is gone: a hint naming it is
@@ -23,7 +26,11 @@
 
 #include "frametab.h"
 #include "fs.h"
+#include "policy.h"
 #include "registry.h"
+
+#define KVMMEM_MAX_FILES	KVMMEM_POLICY_MAX_VMS
+static_assert(KVMMEM_MAX_FILES - 1 <= KVMMEM_HINT_MAX_FILE);
 
 static DEFINE_XARRAY_ALLOC(registry);
 
@@ -37,8 +44,15 @@ int kvmmem_registry_add(struct inode *inode)
 {
 	struct kvmmem_inode_info *info = KVMMEM_I(inode);
 
-	return xa_alloc(&registry, &info->id, info,
-			XA_LIMIT(0, KVMMEM_HINT_MAX_FILE), GFP_KERNEL);
+	int err = xa_alloc(&registry, &info->id, info,
+			   XA_LIMIT(0, KVMMEM_MAX_FILES - 1), GFP_KERNEL);
+
+	if (err == -EBUSY) {
+		pr_warn_ratelimited("kvmmem: %s: all %u files of all mounts exist\n",
+				    current->comm, KVMMEM_MAX_FILES);
+		err = -ENOSPC;
+	}
+	return err;
 }
 
 /**

@@ -204,6 +204,7 @@ static bool test_bad_options(void)
 	static const char *const bad[] = {
 		"size=abc", "size=0", "size=101%", "size=1P", "mode=12345",
 		"mode=9", "uid=4294967295", "nosuchoption=1", "size=",
+		"nr_inodes=0", "nr_inodes=abc", "nr_inodes=-1",
 	};
 	char dir[64] = "/tmp/kvmmem-bad-XXXXXX";
 	bool ok = true;
@@ -685,6 +686,53 @@ static bool test_held_frames_charged(void)
 	return ok;
 }
 
+/*
+ * nr_inodes= bounds a mount's files and directories (each file costs a
+ * sysfs directory, a global registry id and scan work, even empty): the
+ * one past it is ENOSPC, statfs shows the count, a remount cannot go below
+ * what is in use, and freeing one makes room.
+ */
+static bool test_nr_inodes(void)
+{
+	char dir[64] = "/tmp/kvmmem-ino-XXXXXX", path[128];
+	struct statfs sfs;
+	int fds[3];
+	bool ok;
+
+	if (!mkdtemp(dir) || mount("none", dir, "kvmmem", 0, "size=64k,nr_inodes=4"))
+		return expect(false, "mount nr_inodes=4");
+	ok = true;
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		fds[i] = open(path, O_RDWR | O_CREAT, 0600);
+		ok = ok && expect(fds[i] >= 0, "root and three files fit");
+	}
+	snprintf(path, sizeof(path), "%s/f3", dir);
+	ok = ok && expect(open(path, O_RDWR | O_CREAT, 0600) == -1 && errno == ENOSPC,
+			  "a fourth file: ENOSPC") &&
+	     expect(mkdir(path, 0700) == -1 && errno == ENOSPC, "a directory: ENOSPC") &&
+	     expect(statfs(dir, &sfs) == 0 && sfs.f_files == 4 && sfs.f_ffree == 0,
+		    "statfs: 4 inodes, none free") &&
+	     expect(mount("none", dir, "kvmmem", MS_REMOUNT, "nr_inodes=3") == -1 &&
+		    errno == EINVAL, "remount below the 4 in use: EINVAL") &&
+	     expect(kmsg_has("nr_inodes="), "log lines");
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	snprintf(path, sizeof(path), "%s/f0", dir);
+	ok = ok && expect(unlink(path) == 0, "unlink one");
+	snprintf(path, sizeof(path), "%s/f3", dir);
+	ok = ok && expect((fds[0] = open(path, O_RDWR | O_CREAT, 0600)) >= 0,
+			  "room again after the unlink");
+	if (fds[0] >= 0)
+		close(fds[0]);
+	ok = ok && expect(mount("none", dir, "kvmmem", MS_REMOUNT, "nr_inodes=8") == 0 &&
+			  statfs(dir, &sfs) == 0 && sfs.f_files == 8, "remount to 8");
+	umount(dir);
+	rmdir(dir);
+	return ok;
+}
+
 #define RACE_PAGES 64
 
 struct race {
@@ -869,6 +917,7 @@ static const struct {
 	{ "statfs, du and pages_allocated agree", test_statfs_du },
 	{ "size= enforced: SIGBUS on fault, ENOSPC on write", test_size_limit },
 	{ "frames a pipe still holds stay charged to size=", test_held_frames_charged },
+	{ "nr_inodes= bounds a mount's files: ENOSPC, statfs, remount", test_nr_inodes },
 	{ "race: reads, writes, punch hole, pwrite keep one view", test_race_fault_punch },
 	{ "a write by another user drops setuid and setgid", test_write_drops_suid },
 	{ "umount frees every frame", test_umount_frees },
