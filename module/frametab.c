@@ -13,8 +13,11 @@
  * pointers).  Deletion shifts the following run back, so lookups never
  * see tombstones.  The table doubles when three quarters full.  Hints are
  * dropped wholesale after each full scan (the way KSM rebuilds its
- * unstable tree), which is what bounds them: a page that changes between
- * scans would otherwise leave a stale hint per scan.
+ * unstable tree): a page that changes between scans would otherwise leave
+ * a stale hint per scan.  And since small files may cycle many times
+ * while a big one completes one, hints are also capped (the scanner sets
+ * the cap): a hint that would go past it drops them all first, oldest and
+ * newest alike, and the pages are hinted again as they are scanned.
  *
  * Locking: one mutex for the whole table.  It is the innermost sleeping
  * lock of the module: taken under page locks, never held while taking
@@ -34,6 +37,8 @@ static unsigned long nr_slots;	/* a power of two, or 0 before first use */
 static unsigned long nr_used;
 static unsigned long nr_hints;
 static unsigned long nr_probes;	/* slots looked at: the table's health */
+static unsigned long hint_cap = ULONG_MAX;
+static unsigned long nr_hint_drops;
 
 /**
  * kvmmem_frametab_lock() - take the table's mutex
@@ -142,6 +147,17 @@ static int rebuild(unsigned long size, bool keep_hints)
 	return 0;
 }
 
+/* Forget every hint; the table is rebuilt at a size that fits the rest. */
+static void drop_hints_locked(void)
+{
+	unsigned long frames = nr_used - nr_hints;
+
+	lockdep_assert_held(&frametab_mutex);
+	if (nr_slots && rebuild(max(MIN_SLOTS,
+				    roundup_pow_of_two(frames * 2 + 1)), false))
+		pr_warn_ratelimited("kvmmem: no memory to drop hints; kept them\n");
+}
+
 /**
  * kvmmem_frametab_insert() - add a shared frame or a hint
  * @hash: content hash
@@ -152,6 +168,10 @@ static int rebuild(unsigned long size, bool keep_hints)
 int kvmmem_frametab_insert(u64 hash, unsigned long ref)
 {
 	lockdep_assert_held(&frametab_mutex);
+	if (kvmmem_ref_is_hint(ref) && nr_hints >= READ_ONCE(hint_cap)) {
+		drop_hints_locked();
+		nr_hint_drops++;
+	}
 	if ((nr_used + 1) * 4 > nr_slots * 3) {
 		int err = rebuild(max(MIN_SLOTS, nr_slots * 2), true);
 
@@ -221,14 +241,28 @@ void kvmmem_frametab_delete(struct kvmmem_slot *slot)
  */
 void kvmmem_frametab_drop_hints(void)
 {
-	unsigned long frames;
-
 	kvmmem_frametab_lock();
-	frames = nr_used - nr_hints;
-	if (nr_slots && rebuild(max(MIN_SLOTS,
-				    roundup_pow_of_two(frames * 2 + 1)), false))
-		pr_warn_ratelimited("kvmmem: no memory to drop hints; kept them\n");
+	drop_hints_locked();
 	kvmmem_frametab_unlock();
+}
+
+/**
+ * kvmmem_frametab_set_hint_cap() - hints the table may hold
+ * @cap: the cap; one more hint drops them all first
+ */
+void kvmmem_frametab_set_hint_cap(unsigned long cap)
+{
+	WRITE_ONCE(hint_cap, cap);
+}
+
+/**
+ * kvmmem_frametab_hint_drops() - times the cap dropped every hint
+ *
+ * Return: the count since the module was loaded.
+ */
+unsigned long kvmmem_frametab_hint_drops(void)
+{
+	return READ_ONCE(nr_hint_drops);
 }
 
 /**

@@ -48,6 +48,8 @@ void kvmmem_frametab_delete(struct kvmmem_slot *slot);
 void kvmmem_frametab_drop_hints(void);
 unsigned long kvmmem_frametab_hints(void);
 unsigned long kvmmem_frametab_probes(void);
+void kvmmem_frametab_set_hint_cap(unsigned long cap);
+unsigned long kvmmem_frametab_hint_drops(void);
 size_t kvmmem_frametab_bytes(void);
 void kvmmem_frametab_exit(void);
 

@@ -601,6 +601,37 @@ struct page *kvmmem_pmap_get_private(struct inode *inode, pgoff_t gfn)
 }
 
 /**
+ * kvmmem_pmap_resident() - guest pages with an entry
+ * @inode: a kvmmem regular file
+ *
+ * Return: private, shared and zero entries.
+ */
+unsigned long kvmmem_pmap_resident(struct inode *inode)
+{
+	return atomic_long_read(&KVMMEM_I(inode)->pmap.resident);
+}
+
+/**
+ * kvmmem_pmap_next_entry() - the first gfn in [*@gfn, @last] with an entry
+ * @inode: a kvmmem regular file
+ * @gfn: where to start; set to the gfn found
+ * @last: the last gfn to look at
+ *
+ * Skips holes in time that follows the entries, not the range.
+ *
+ * Return: true if one was found.
+ */
+bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last)
+{
+	unsigned long index = *gfn;
+
+	if (!xa_find(frames_of(inode), &index, last, XA_PRESENT))
+		return false;
+	*gfn = index;
+	return true;
+}
+
+/**
  * kvmmem_pmap_entry() - the raw entry at @gfn
  * @inode: a kvmmem regular file
  * @gfn: guest frame number

@@ -14,6 +14,13 @@
  * page once without a visited bitmap.  Holes and shared pages are skipped
  * cheaply; a wake-up visits at most 16 gfns per page it may scan.
  *
+ * That costs a cycle one visit per gfn of the file's size.  A sparse file
+ * (fewer than one entry per 16 gfns: a ballooned VM, or a huge file with
+ * little in it) would take minutes to days per cycle and hold every full
+ * scan back, so its cycle walks the pmap's entries in order instead, from
+ * a random start round to it: the cost follows what is resident, not the
+ * size.
+ *
  * A full scan is over when every file has completed a cycle since the last
  * one.  Then full_scans is counted and the hints are dropped, as KSM
  * rebuilds its unstable tree.
@@ -32,6 +39,7 @@
 
 #include "frametab.h"
 #include "fs.h"
+#include "pmap.h"
 #include "registry.h"
 #include "scan.h"
 #include "share.h"
@@ -42,6 +50,10 @@
 unsigned int kvmmem_pages_to_scan = 100;
 unsigned int kvmmem_pages_to_scan_per_file;
 unsigned int kvmmem_sleep_millisecs = 20;
+unsigned int kvmmem_max_hints;
+
+/* Hints the content table may hold when max_hints is 0 (automatic). */
+#define MIN_HINT_CAP	65536UL
 
 static DEFINE_MUTEX(scan_mutex);
 static DECLARE_WAIT_QUEUE_HEAD(scan_wait);
@@ -50,27 +62,56 @@ static unsigned int run_mode = KVMMEM_RUN_STOP;
 static u64 scan_epoch = 1;
 static u32 next_file;
 
-static void start_cycle(struct kvmmem_scan_cursor *cur, unsigned long pages)
+static void start_cycle(struct inode *inode, struct kvmmem_scan_cursor *cur,
+			unsigned long pages)
 {
 	unsigned int bits = pages > 1 ? fls64(pages - 1) : 1;
 
+	cur->sequential = kvmmem_pmap_resident(inode) * MAX_VISITS_PER_PAGE < pages;
+	cur->start = pages ? get_random_u64() % pages : 0;
+	cur->wrapped = false;
 	cur->mask = (1ULL << bits) - 1;
 	cur->mul = ((get_random_u64() << 2) | 1) & cur->mask;
 	cur->add = (get_random_u64() | 1) & cur->mask;
-	cur->next = get_random_u64() & cur->mask;
+	cur->next = cur->sequential ? cur->start : get_random_u64() & cur->mask;
 	cur->left = pages ? cur->mask + 1 : 0;
 	cur->active = pages;
 	if (!pages)
 		cur->done_epoch = scan_epoch;
 }
 
-static pgoff_t next_gfn(struct kvmmem_scan_cursor *cur)
+/* Sequential: the next gfn with an entry, round from cur->start. */
+static bool next_entry(struct inode *inode, struct kvmmem_scan_cursor *cur,
+		       unsigned long pages, pgoff_t *gfn)
 {
-	pgoff_t gfn = cur->next;
+	for (;;) {
+		pgoff_t limit = cur->wrapped ? cur->start : pages;
+		pgoff_t next = cur->next;
 
+		if (next < limit && kvmmem_pmap_next_entry(inode, &next, limit - 1)) {
+			*gfn = next;
+			cur->next = next + 1;
+			return true;
+		}
+		if (cur->wrapped)
+			return false;
+		cur->wrapped = true;
+		cur->next = 0;
+	}
+}
+
+/* The next gfn of this cycle; false when the cycle is over. */
+static bool next_gfn(struct inode *inode, struct kvmmem_scan_cursor *cur,
+		     unsigned long pages, pgoff_t *gfn)
+{
+	if (cur->sequential)
+		return next_entry(inode, cur, pages, gfn);
+	if (!cur->left)
+		return false;
+	*gfn = cur->next;
 	cur->next = (cur->mul * cur->next + cur->add) & cur->mask;
 	cur->left--;
-	return gfn;
+	return true;
 }
 
 /* Scan up to @quota pages of one file; returns how many were looked at. */
@@ -83,14 +124,13 @@ static unsigned long scan_file(struct inode *inode, unsigned long quota)
 	while (scanned < quota && visits < quota * MAX_VISITS_PER_PAGE) {
 		pgoff_t gfn;
 
-		if (!cur->left) {
+		if (!next_gfn(inode, cur, pages, &gfn)) {
 			/* a cycle ended: let the next file have its turn */
 			if (cur->active)
 				cur->done_epoch = scan_epoch;
-			start_cycle(cur, pages);
+			start_cycle(inode, cur, pages);
 			break;
 		}
-		gfn = next_gfn(cur);
 		visits++;
 		if (gfn >= pages)
 			continue;
@@ -138,6 +178,10 @@ static void scan_batch(void)
 	files = kvmmem_registry_count();
 	if (!files)
 		return;
+	/* a hint per frame, twice over for stale ones, unless set */
+	kvmmem_frametab_set_hint_cap(READ_ONCE(kvmmem_max_hints) ?:
+		max(MIN_HINT_CAP,
+		    2 * (unsigned long)atomic_long_read(&kvmmem_pages_allocated)));
 	quota = kvmmem_pages_to_scan_per_file ?: max(1UL, budget / files);
 	while (budget && wraps < 2) {
 		inode = kvmmem_registry_next(&next_file);

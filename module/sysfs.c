@@ -148,6 +148,7 @@ KNOB_ATTR(pages_to_scan, kvmmem_pages_to_scan, 1, 1000000);
 KNOB_ATTR(pages_to_scan_per_file, kvmmem_pages_to_scan_per_file, 0, 1000000);
 KNOB_ATTR(sleep_millisecs, kvmmem_sleep_millisecs, 0, 600000);
 KNOB_ATTR(max_page_sharing, kvmmem_max_page_sharing, 2, 1U << 20);
+KNOB_ATTR(max_hints, kvmmem_max_hints, 0, 1U << 30);
 KNOB_ATTR(tax_rate, kvmmem_tax_rate, 0, KVMMEM_POLICY_TAX_MAX);
 KNOB_ATTR(sample_pages, kvmmem_sample_pages, 1, 1024);
 
@@ -346,6 +347,14 @@ static ssize_t table_probes_show(struct kobject *kobj,
 
 static struct kobj_attribute table_probes_attr = __ATTR_RO(table_probes);
 
+static ssize_t hint_drops_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", kvmmem_frametab_hint_drops());
+}
+
+static struct kobj_attribute hint_drops_attr = __ATTR_RO(hint_drops);
+
 static ssize_t metadata_bytes_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
@@ -385,6 +394,7 @@ static struct attribute *kvmmem_attrs[] = {
 	&pages_to_scan_per_file_attr.attr.attr,
 	&sleep_millisecs_attr.attr.attr,
 	&max_page_sharing_attr.attr.attr,
+	&max_hints_attr.attr.attr,
 	&default_domain_attr.attr,
 	&pages_shared_attr.attr.attr,
 	&pages_sharing_attr.attr,
@@ -397,6 +407,7 @@ static struct attribute *kvmmem_attrs[] = {
 	&cow_breaks_attr.attr.attr,
 	&hash_false_matches_attr.attr.attr,
 	&table_probes_attr.attr,
+	&hint_drops_attr.attr,
 	&metadata_bytes_attr.attr,
 	&general_profit_attr.attr,
 	&tax_rate_attr.attr.attr,

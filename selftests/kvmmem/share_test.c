@@ -608,6 +608,77 @@ static bool test_crafted_collisions(void)
 	return ok;
 }
 
+static uint32_t tag_s(int i) { return 0x3000 + i; }
+
+/*
+ * A sparse file's cycle costs what is resident, not its size: 64 pages
+ * written 4 GiB apart in a 256 GiB file merge with a small file's equal
+ * pages within two full scans.  Walking every gfn, one cycle of the big
+ * file took 2^26 visits, more than a minute of scanning per full scan.
+ */
+static bool test_sparse_cycle(void)
+{
+	char dir[] = "/tmp/kvmmem-sparse-XXXXXX", path[300], buf[PG];
+	const long stride = 4L << 30;
+	int big = -1, small = -1;
+	bool ok;
+
+	if (!expect(mkdtemp(dir) && !mount("none", dir, "kvmmem", 0, "size=2G"),
+		    "a 2 GiB mount"))
+		return false;
+	snprintf(path, sizeof(path), "%s/big", dir);
+	big = open(path, O_RDWR | O_CREAT, 0600);
+	ok = expect(big >= 0 && ftruncate(big, 64 * stride) == 0, "a 256 GiB file");
+	for (int i = 0; ok && i < 64; i++) {
+		fill(buf, tag_s(i));
+		ok = expect(pwrite(big, buf, PG, i * stride) == PG, "64 pages 4 GiB apart");
+	}
+	small = ok ? make_file_in(dir, "small", tag_s, 64) : -1;
+	ok = ok && expect(small >= 0, "a small file with the same 64 pages") &&
+	     expect(knob("run", "1") == 0, "run=1") && converge(2) &&
+	     expect_eq(file_counter(small, "sharing"), 64, "the small file shares all 64");
+	knob("run", "2");
+	if (big >= 0)
+		close(big);
+	if (small >= 0)
+		close(small);
+	umount(dir);
+	rmdir(dir);
+	return ok;
+}
+
+static uint32_t tag_u(int i) { return 0x2000 + i; }
+
+/*
+ * max_hints caps the hints the content table holds however long a full
+ * scan takes: 1000 distinct pages never leave more than 100, and the
+ * cap's drops are counted.
+ */
+static bool test_hint_cap(void)
+{
+	long drops = counter("hint_drops"), most = 0;
+	int fd = make_file("u", tag_u, 1000);
+	bool ok;
+
+	ok = expect(fd >= 0, "1000 distinct pages") &&
+	     expect(knob("max_hints", "100") == 0, "max_hints=100") &&
+	     expect(knob("run", "1") == 0, "run=1");
+	for (int i = 0; ok && i < 100 && counter("hint_drops") - drops < 3; i++) {
+		long now = counter("pages_unshared");
+
+		most = now > most ? now : most;
+		usleep(50000);
+	}
+	knob("run", "0");
+	tap_diag("hints at most %ld, %ld drops", most, counter("hint_drops") - drops);
+	ok = ok && expect(most <= 100, "never more than 100 hints") &&
+	     expect(counter("hint_drops") - drops >= 3, "drops counted");
+	knob("max_hints", "0");
+	knob("run", "2");
+	drop_file(fd, "u");
+	return ok;
+}
+
 static bool test_per_vm_default(void)
 {
 	int g, h;
@@ -635,6 +706,7 @@ static bool test_bad_knobs(void)
 		{ "pages_to_scan", "-1" }, { "sleep_millisecs", "abc" },
 		{ "max_page_sharing", "1" }, { "default_domain", "some" },
 		{ "pages_to_scan_per_file", "99999999999" },
+		{ "max_hints", "-1" }, { "max_hints", "2000000000" },
 	};
 	long scan = counter("pages_to_scan");
 	bool ok = true;
@@ -711,6 +783,8 @@ static const struct {
 	{ "joining a domain takes CAP_SYS_ADMIN or a member file", test_domain_privilege },
 	{ "mounts stay apart: equal pages merge within one, never across", test_hints_stay_apart },
 	{ "pages crafted to collide do not pile up in the table (keyed hash)", test_crafted_collisions },
+	{ "a sparse file's cycle follows its pages, not its size", test_sparse_cycle },
+	{ "max_hints caps the hint table; drops are counted", test_hint_cap },
 	{ "default_domain=per_vm gives each new file its own domain", test_per_vm_default },
 	{ "bad knob values: EINVAL, value unchanged", test_bad_knobs },
 	{ "bad ioctl arguments: EINVAL, E2BIG, EBADF, ENOTTY, EFAULT", test_bad_ioctls },

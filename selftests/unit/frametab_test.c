@@ -183,15 +183,42 @@ static bool test_hint_encoding(void)
 	return true;
 }
 
+/* One hint past the cap drops every hint first, never a frame. */
+static bool test_hint_cap(void)
+{
+	unsigned long drops = kvmmem_frametab_hint_drops();
+	bool ok = true;
+
+	kvmmem_frametab_set_hint_cap(100);
+	kvmmem_frametab_lock();
+	kvmmem_frametab_insert(1, make_ref(1, false));
+	for (int i = 0; i < 250; i++) {
+		kvmmem_frametab_insert(1000 + i, make_ref(i, true));
+		ok = ok && kvmmem_frametab_hints() <= 100;
+	}
+	ok = ok && kvmmem_frametab_find(1, make_ref(1, false)) &&
+	     kvmmem_frametab_find(1249, make_ref(249, true));
+	kvmmem_frametab_unlock();
+	ok = ok && kvmmem_frametab_hint_drops() - drops == 2 &&
+	     kvmmem_frametab_hints() == 50;
+	kvmmem_frametab_set_hint_cap(ULONG_MAX);
+	kvmmem_frametab_lock();
+	kvmmem_frametab_delete(kvmmem_frametab_find(1, make_ref(1, false)));
+	kvmmem_frametab_unlock();
+	reset();
+	return ok;
+}
+
 int main(void)
 {
-	tap_plan(6);
+	tap_plan(7);
 	tap_result(test_insert_find(), "frametab: every insert is found");
 	tap_result(test_delete_clusters(), "frametab: deletes in clustered runs keep the rest reachable");
 	tap_result(test_duplicates_iterate(), "frametab: equal hashes are all iterated");
 	tap_result(test_drop_hints(), "frametab: dropping hints keeps frames");
 	tap_result(test_set(), "frametab: a hint slot becomes a frame");
 	tap_result(test_hint_encoding(), "frametab: hint encoding round-trips");
+	tap_result(test_hint_cap(), "frametab: a hint past the cap drops the hints, keeps frames");
 	kvmmem_frametab_exit();
 	return tap_exit();
 }

@@ -8,6 +8,7 @@
 #define KVMMEM_SHIM_TYPES_H
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@ typedef unsigned long pgoff_t;
 
 #define BITS_PER_LONG		64
 #define READ_ONCE(x)		(x)
+#define WRITE_ONCE(x, v)	((x) = (v))
 #define WARN_ON(c)		({ bool _c = (c); if (_c) fprintf(stderr, "WARN_ON(%s)\n", #c); _c; })
 #define pr_warn_ratelimited(...) fprintf(stderr, __VA_ARGS__)
 #define max(a, b)		((a) > (b) ? (a) : (b))
