@@ -109,8 +109,9 @@ int kvmmem_pmap_zero_frame_refs(void)
  */
 void kvmmem_pmap_init(struct kvmmem_pmap *pmap)
 {
-	xa_init(&pmap->frames);
-	xa_init(&pmap->zero_mapped);
+	/* nodes are the VM's: charged to the memcg of whoever faults them in */
+	xa_init_flags(&pmap->frames, XA_FLAGS_ACCOUNT);
+	xa_init_flags(&pmap->zero_mapped, XA_FLAGS_ACCOUNT);
 	atomic_long_set(&pmap->resident, 0);
 	atomic_long_set(&pmap->sharing, 0);
 	atomic_long_set(&pmap->zero, 0);
@@ -332,7 +333,7 @@ static struct page *fill(struct inode *inode, pgoff_t gfn, void *old)
 	/* Locked, with the caller's reference, before anyone can find it. */
 	lock_page(page);
 	get_page(page);
-	cur = xa_cmpxchg(frames_of(inode), gfn, old, page, GFP_KERNEL);
+	cur = xa_cmpxchg(frames_of(inode), gfn, old, page, GFP_KERNEL_ACCOUNT);
 	if (cur != old) {
 		unlock_page(page);
 		put_page(page);

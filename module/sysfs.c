@@ -597,7 +597,8 @@ static const struct kobj_type file_ktype = {
  */
 int kvmmem_sysfs_file_add(struct inode *inode)
 {
-	struct kvmmem_file_kobj *fk = kzalloc(sizeof(*fk), GFP_KERNEL);
+	/* the VM's: charged to the creator's memcg (kernfs's nodes are not) */
+	struct kvmmem_file_kobj *fk = kzalloc(sizeof(*fk), GFP_KERNEL_ACCOUNT);
 	int err;
 
 	if (!fk)

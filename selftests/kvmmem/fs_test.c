@@ -733,6 +733,106 @@ static bool test_nr_inodes(void)
 	return ok;
 }
 
+/* The "slab" line of a cgroup's memory.stat, in bytes; -1 without it. */
+static long memcg_slab(const char *cg)
+{
+	char path[256], line[128];
+	long slab = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "slab %ld", &slab) == 1)
+			break;
+	fclose(f);
+	return slab;
+}
+
+static bool write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok = fd >= 0 && write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* In its own cgroup, fault in @pages pages of a new file between two syncs. */
+static void memcg_child(const char *cg, const char *path, long pages,
+			int to_parent, int from_parent)
+{
+	char pid[16], procs[300], c = 0;
+	char *p;
+	int fd;
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	if (!write_str(procs, pid))
+		_exit(1);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || ftruncate(fd, pages * PG) || !(p = map_file(fd, pages * PG)))
+		_exit(2);
+	if (write(to_parent, &c, 1) != 1 || read(from_parent, &c, 1) != 1)
+		_exit(3);
+	for (long i = 0; i < pages; i++)
+		p[i * PG] = 1;
+	if (write(to_parent, &c, 1) != 1 || read(from_parent, &c, 1) != 1)
+		_exit(4);
+	_exit(0);
+}
+
+/*
+ * A VM's pmap is charged to its memory cgroup: faulting in 32768 pages
+ * grows the cgroup's slab by the xarray nodes that map them (512 leaves
+ * of 576 bytes and their parents), not just by the frames.
+ */
+static bool test_memcg_charges_pmap(void)
+{
+	const char *root = "/sys/fs/cgroup", *cg = "/sys/fs/cgroup/kvmmem-fs-test";
+	char dir[64] = "/tmp/kvmmem-cg-XXXXXX", path[128], c = 0;
+	const long pages = 32768;
+	int up[2], down[2], status = -1;
+	long before = -1, after = -1;
+	bool ok;
+	pid_t pid;
+
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		mount("none", root, "cgroup2", 0, NULL);
+	write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	rmdir(cg);
+	ok = expect(mkdir(cg, 0755) == 0 && memcg_slab(cg) >= 0, "a memory cgroup") &&
+	     expect(mkdtemp(dir) && !mount("none", dir, "kvmmem", 0, "size=256M"),
+		    "a 256 MiB mount") &&
+	     expect(pipe(up) == 0 && pipe(down) == 0, "pipes");
+	if (!ok)
+		return false;
+	snprintf(path, sizeof(path), "%s/vm", dir);
+	pid = fork();
+	if (pid == 0)
+		memcg_child(cg, path, pages, up[1], down[0]);
+	if (pid > 0 && read(up[0], &c, 1) == 1) {
+		before = memcg_slab(cg);
+		if (write(down[1], &c, 1) == 1 && read(up[0], &c, 1) == 1)
+			after = memcg_slab(cg);
+		if (write(down[1], &c, 1) != 1)
+			kill(pid, SIGKILL);
+	}
+	ok = expect(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    !WEXITSTATUS(status), "the child faulted its pages in");
+	tap_diag("cgroup slab: %ld before, %ld after faulting %ld pages", before,
+		 after, pages);
+	ok = ok && expect(before >= 0 && after - before >= 200 * 1024,
+			  "slab grew by the pmap's nodes (at least 200 KiB)");
+	umount(dir);
+	rmdir(dir);
+	rmdir(cg);
+	return ok;
+}
+
 #define RACE_PAGES 64
 
 struct race {
@@ -918,6 +1018,7 @@ static const struct {
 	{ "size= enforced: SIGBUS on fault, ENOSPC on write", test_size_limit },
 	{ "frames a pipe still holds stay charged to size=", test_held_frames_charged },
 	{ "nr_inodes= bounds a mount's files: ENOSPC, statfs, remount", test_nr_inodes },
+	{ "a VM's pmap is charged to its memory cgroup", test_memcg_charges_pmap },
 	{ "race: reads, writes, punch hole, pwrite keep one view", test_race_fault_punch },
 	{ "a write by another user drops setuid and setgid", test_write_drops_suid },
 	{ "umount frees every frame", test_umount_frees },
