@@ -21,6 +21,11 @@
  * which only binds when budget_pages is set below the mounts' sum: then
  * the operator has chosen to let mounts compete for reservations.
  *
+ * An admitted min is a guarantee: the frames a file still lacks to reach
+ * its min (min minus its private frames) are kept out of everyone else's
+ * reach in its mount (kvmmem_alloc_owed_by_others(), asked by the frame
+ * allocator only when a mount has less free room than it has reserved).
+ *
  * A file is one VM here; grouping a VM's several memory backends by owner
  * is left to kvmmemd, which can give them parameters that add up.
  *
@@ -97,6 +102,42 @@ u64 kvmmem_alloc_mount_reserved(struct kvmmem_budget *mount)
 	reserved = mount->reserved_pages;
 	mutex_unlock(&admit_lock);
 	return reserved;
+}
+
+struct owed_walk {
+	struct super_block *sb;
+	struct inode *except;
+	u64 owed;
+};
+
+static void add_owed(struct inode *inode, void *arg)
+{
+	struct owed_walk *w = arg;
+	u64 min, private;
+
+	if (inode->i_sb != w->sb || inode == w->except)
+		return;
+	min = READ_ONCE(alloc_of(inode)->min_pages);
+	private = kvmmem_pmap_private(inode);
+	w->owed += min > private ? min - private : 0;
+}
+
+/**
+ * kvmmem_alloc_owed_by_others() - frames @inode must leave for other files
+ * @inode: a file about to get a frame
+ *
+ * The other files of its mount below their min are owed the difference.
+ * Runs in fault and copy-on-write paths, under page locks: it pins no
+ * file (kvmmem_registry_walk()), and costs one look at every file.
+ *
+ * Return: pages.
+ */
+u64 kvmmem_alloc_owed_by_others(struct inode *inode)
+{
+	struct owed_walk w = { .sb = inode->i_sb, .except = inode };
+
+	kvmmem_registry_walk(add_owed, &w);
+	return w.owed;
 }
 
 /**

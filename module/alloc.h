@@ -34,6 +34,7 @@ u32 kvmmem_alloc_shares(struct inode *inode);
 u64 kvmmem_alloc_max(struct inode *inode);
 u64 kvmmem_alloc_budget(void);
 u64 kvmmem_alloc_mount_reserved(struct kvmmem_budget *mount);
+u64 kvmmem_alloc_owed_by_others(struct inode *inode);
 enum kvmmem_policy_state kvmmem_alloc_state(void);
 void kvmmem_alloc_rebalance(void);
 

@@ -55,6 +55,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 
+#include "alloc.h"
 #include "fs.h"
 #include "share.h"
 #include "stats.h"
@@ -210,9 +211,19 @@ void kvmmem_budget_drain(struct kvmmem_budget *budget)
 	uncharge(budget, n);
 }
 
-static bool charge(struct kvmmem_budget *budget)
+/*
+ * One frame more for @inode's mount, if it has room: beyond every
+ * reservation, or, closer to full, beyond what the other files are owed
+ * to reach their min (alloc.c).
+ */
+static bool charge(struct inode *inode, struct kvmmem_budget *budget)
 {
-	if (atomic_long_inc_return(&budget->used_pages) <= budget->max_pages)
+	long used = atomic_long_inc_return(&budget->used_pages);
+	u64 reserved = READ_ONCE(budget->reserved_pages);
+
+	if (used <= budget->max_pages &&
+	    (used + reserved <= budget->max_pages ||
+	     used + kvmmem_alloc_owed_by_others(inode) <= budget->max_pages))
 		return true;
 	atomic_long_dec(&budget->used_pages);
 	return false;
@@ -233,8 +244,8 @@ struct page *kvmmem_pmap_alloc_frame(struct inode *inode)
 	struct kvmmem_budget *budget = inode_budget(inode);
 	struct page *page;
 
-	if (!charge(budget) &&
-	    (!kvmmem_budget_reap(budget, ULONG_MAX) || !charge(budget))) {
+	if (!charge(inode, budget) &&
+	    (!kvmmem_budget_reap(budget, ULONG_MAX) || !charge(inode, budget))) {
 		kvmmem_count(KVMMEM_EV_ALLOC_FAILURES, 1);
 		pr_warn_ratelimited("kvmmem: %s: mount full (size=%lu pages), no frame for inode %lu\n",
 				    current->comm, budget->max_pages,
@@ -610,6 +621,21 @@ struct page *kvmmem_pmap_get_private(struct inode *inode, pgoff_t gfn)
 unsigned long kvmmem_pmap_resident(struct inode *inode)
 {
 	return atomic_long_read(&KVMMEM_I(inode)->pmap.resident);
+}
+
+/**
+ * kvmmem_pmap_private() - guest pages with a frame of their own
+ * @inode: a kvmmem regular file
+ *
+ * Return: entries that are neither shared nor zero (a moment's view).
+ */
+unsigned long kvmmem_pmap_private(struct inode *inode)
+{
+	struct kvmmem_pmap *pmap = &KVMMEM_I(inode)->pmap;
+	long n = atomic_long_read(&pmap->resident) -
+		 atomic_long_read(&pmap->sharing) - atomic_long_read(&pmap->zero);
+
+	return n > 0 ? n : 0;
 }
 
 /**

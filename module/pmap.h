@@ -86,6 +86,7 @@ int kvmmem_pmap_map_zero(struct vm_area_struct *vma, unsigned long addr,
 int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page);
 void *kvmmem_pmap_entry(struct inode *inode, pgoff_t gfn);
 unsigned long kvmmem_pmap_resident(struct inode *inode);
+unsigned long kvmmem_pmap_private(struct inode *inode);
 bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last);
 void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
 void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn);

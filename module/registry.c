@@ -64,6 +64,27 @@ void kvmmem_registry_del(struct inode *inode)
 	xa_erase(&registry, KVMMEM_I(inode)->id);
 }
 
+/**
+ * kvmmem_registry_walk() - call @fn on every file, without pinning any
+ * @fn: called under rcu_read_lock(): must not sleep, and may only read
+ *	the inode (which may be on its way out, but is not freed meanwhile)
+ * @arg: passed to @fn
+ *
+ * For paths that may not take a reference (one whose put could evict a
+ * file under the caller's locks).
+ */
+void kvmmem_registry_walk(void (*fn)(struct inode *inode, void *arg),
+			  void *arg)
+{
+	struct kvmmem_inode_info *info;
+	unsigned long index;
+
+	rcu_read_lock();
+	xa_for_each(&registry, index, info)
+		fn(&info->vfs_inode, arg);
+	rcu_read_unlock();
+}
+
 static void unpin(struct kvmmem_sb_info *sbi)
 {
 	if (atomic_dec_and_test(&sbi->pins))

@@ -13,5 +13,7 @@ struct inode *kvmmem_registry_next(u32 *id);
 void kvmmem_registry_put(struct inode *inode);
 void kvmmem_registry_drain(struct kvmmem_sb_info *sbi);
 unsigned long kvmmem_registry_count(void);
+void kvmmem_registry_walk(void (*fn)(struct inode *inode, void *arg),
+			  void *arg);
 
 #endif /* KVMMEM_REGISTRY_H */

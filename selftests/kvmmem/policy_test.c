@@ -387,6 +387,58 @@ static bool test_admission_per_mount(void)
 	return ok && expect_eq(counter("reserved_pages"), reserved, "reservations returned");
 }
 
+/* Pages written into @fd from page 0 until a write fails (at most @max). */
+static long fill_until_full(int fd, long max)
+{
+	char buf[PG];
+	long n;
+
+	memset(buf, 0x5a, sizeof(buf));
+	for (n = 0; n < max; n++)
+		if (pwrite(fd, buf, PG, n * PG) != PG)
+			break;
+	return n;
+}
+
+/*
+ * An admitted min is a guarantee: in a 1024-page mount where a holds a
+ * min of 512 and no frame yet, b fills what is left and then gets ENOSPC,
+ * and a still gets its 512.
+ */
+static bool test_min_guarantee(void)
+{
+	char dir[] = "/tmp/kvmmem-min-XXXXXX", path[300];
+	int a = -1, b = -1;
+	long got_b = -1, got_a = -1;
+	bool ok;
+
+	ok = expect(mkdtemp(dir) && !mount("none", dir, "kvmmem", 0, "size=4M"),
+		    "a 1024-page mount");
+	if (ok) {
+		snprintf(path, sizeof(path), "%s/a", dir);
+		a = open(path, O_RDWR | O_CREAT, 0600);
+		snprintf(path, sizeof(path), "%s/b", dir);
+		b = open(path, O_RDWR | O_CREAT, 0600);
+	}
+	ok = ok && expect(a >= 0 && b >= 0 && !ftruncate(a, 1024 * PG) &&
+			  !ftruncate(b, 1024 * PG), "two 1024-page files") &&
+	     expect_eq(set_alloc(a, 1, 512, 0), 0, "a's min of 512 admitted");
+	if (ok) {
+		got_b = fill_until_full(b, 1024);
+		got_a = fill_until_full(a, 512);
+	}
+	tap_diag("b got %ld pages, then a got %ld", got_b, got_a);
+	ok = ok && expect(got_b >= 500 && got_b <= 512, "b stops short of a's min") &&
+	     expect_eq(got_a, 512, "a gets all of its min");
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	umount(dir);
+	rmdir(dir);
+	return ok;
+}
+
 /* min and max that would wrap when rounded up to pages: EINVAL. */
 static bool test_bad_alloc(void)
 {
@@ -437,6 +489,7 @@ static const struct {
 	{ "idle tax: busy VM's target above idle VM's at 75%, equal at 0", test_idle_tax },
 	{ "admission: a min that does not fit is ENOSPC, nothing changes", test_admission },
 	{ "admission: reservations belong to their mount", test_admission_per_mount },
+	{ "an admitted min is a guarantee of frames", test_min_guarantee },
 	{ "raising shares, min or max takes CAP_SYS_ADMIN; lowering does not", test_claims_take_privilege },
 	{ "free memory states follow free memory, with hysteresis", test_states },
 	{ "free memory state changes are traced", test_state_tracepoint },
