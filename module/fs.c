@@ -58,13 +58,23 @@ static const struct inode_operations kvmmem_dir_inode_ops;
 static const struct inode_operations kvmmem_file_inode_ops;
 static const struct file_operations kvmmem_file_ops;
 
-/* Give a new regular file its id, domain and sysfs directory. */
+/*
+ * Inode numbers.  A regular file's is its registry id plus one: unique
+ * among live files, and the name of its sysfs directory, so two files can
+ * never want the same one (get_next_ino() wraps after 2^32 inodes of any
+ * kind, system-wide).  Directories number from 2^32 up, apart from files.
+ */
+#define KVMMEM_DIR_INO_BASE	BIT(32)
+static_assert(BITS_PER_LONG == 64);	/* as the hint encoding needs */
+
+/* Give a new regular file its id, inode number, domain and sysfs directory. */
 static struct inode *register_file(struct inode *inode)
 {
 	struct kvmmem_inode_info *info = KVMMEM_I(inode);
 	int err = kvmmem_registry_add(inode);
 
 	if (!err) {
+		inode->i_ino = info->id + 1;
 		err = kvmmem_sysfs_file_add(inode);
 		if (err)
 			kvmmem_registry_del(inode);
@@ -103,7 +113,7 @@ static struct inode *kvmmem_get_inode(struct super_block *sb,
 		atomic_dec(&KVMMEM_SB(sb)->nr_inodes);
 		return ERR_PTR(-ENOMEM);
 	}
-	inode->i_ino = get_next_ino();
+	inode->i_ino = KVMMEM_DIR_INO_BASE + get_next_ino();
 	inode_init_owner(idmap, inode, dir, mode);
 	kvmmem_inode_init_times(inode);
 	if (S_ISDIR(mode)) {

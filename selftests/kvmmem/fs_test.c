@@ -833,6 +833,43 @@ static bool test_memcg_charges_pmap(void)
 	return ok;
 }
 
+/*
+ * A file's inode number is its registry id plus one, the name of its
+ * sysfs directory: unique among live files for as long as they live (the
+ * system-wide get_next_ino() counter wraps after 2^32 inodes, and a
+ * second file with a live file's number could not get its directory).
+ * Directories number from 2^32, apart from files.
+ */
+static bool test_inode_numbers(void)
+{
+	char path[256], sysdir[128];
+	struct stat st[4], d;
+	int fds[4];
+	bool ok = true;
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/ino%d", mnt, i);
+		fds[i] = open(path, O_RDWR | O_CREAT, 0600);
+		ok = ok && expect(fds[i] >= 0 && !fstat(fds[i], &st[i]), "create");
+		snprintf(sysdir, sizeof(sysdir), SYSFS "backends/%lu",
+			 (unsigned long)st[i].st_ino);
+		ok = ok && expect(st[i].st_ino >= 1 && st[i].st_ino <= 65535,
+				  "a file's number is a registry id + 1") &&
+		     expect(!access(sysdir, F_OK), "backends/<st_ino> exists");
+		for (int j = 0; ok && j < i; j++)
+			ok = expect(st[i].st_ino != st[j].st_ino, "distinct");
+	}
+	ok = ok && expect(!stat(mnt, &d) && d.st_ino > 0xffffffffUL,
+			  "directories number from 2^32");
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		snprintf(path, sizeof(path), "%s/ino%d", mnt, i);
+		unlink(path);
+	}
+	return ok;
+}
+
 #define RACE_PAGES 64
 
 struct race {
@@ -1019,6 +1056,7 @@ static const struct {
 	{ "frames a pipe still holds stay charged to size=", test_held_frames_charged },
 	{ "nr_inodes= bounds a mount's files: ENOSPC, statfs, remount", test_nr_inodes },
 	{ "a VM's pmap is charged to its memory cgroup", test_memcg_charges_pmap },
+	{ "inode numbers: a file's is its registry id + 1, its sysfs name", test_inode_numbers },
 	{ "race: reads, writes, punch hole, pwrite keep one view", test_race_fault_punch },
 	{ "a write by another user drops setuid and setgid", test_write_drops_suid },
 	{ "umount frees every frame", test_umount_frees },
