@@ -69,6 +69,10 @@ bench:
 bench-ksm:
 	KERNEL=$(KERNEL) selftests/rig/bench-ksm.sh
 
+# The content table against pages crafted to collide, vs random pages.
+bench-collide:
+	selftests/rig/vm-run.sh $(KERNEL) selftests/kvmmem/build/bench_collide
+
 # The content table's hash-and-lookup cost against a memcpy (native).
 bench-table:
 	$(MAKE) -C selftests/unit bench
@@ -90,4 +94,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module userspace selftests check check-debug unit demo vm-run \
-	bench bench-ksm bench-table sim-figures lint clean
+	bench bench-ksm bench-collide bench-table sim-figures lint clean
