@@ -16,8 +16,11 @@
  * unstable tree): a page that changes between scans would otherwise leave
  * a stale hint per scan.  And since small files may cycle many times
  * while a big one completes one, hints are also capped (the scanner sets
- * the cap): a hint that would go past it drops them all first, oldest and
- * newest alike, and the pages are hinted again as they are scanned.
+ * the cap), oldest first: hints come in two generations, marked in the
+ * hint's top bit.  New hints join the young one; when it holds half the
+ * cap, the old generation is dropped and the young one becomes old.  So
+ * the table never holds more than the cap, and what goes is always the
+ * older half.
  *
  * Locking: one mutex for the whole table.  It is the innermost sleeping
  * lock of the module: taken under page locks, never held while taking
@@ -35,10 +38,36 @@ static DEFINE_MUTEX(frametab_mutex);
 static struct kvmmem_slot *slots;
 static unsigned long nr_slots;	/* a power of two, or 0 before first use */
 static unsigned long nr_used;
-static unsigned long nr_hints;
+static unsigned long nr_hints_in[2];	/* per generation */
+static unsigned int young;		/* the generation new hints join */
 static unsigned long nr_probes;	/* slots looked at: the table's health */
 static unsigned long hint_cap = ULONG_MAX;
 static unsigned long nr_hint_drops;
+
+static unsigned int gen_of(unsigned long ref)
+{
+	return !!(ref & KVMMEM_HINT_GEN);
+}
+
+static unsigned long nr_hints(void)
+{
+	return nr_hints_in[0] + nr_hints_in[1];
+}
+
+/* Count a hint in or out of its generation; frames count nowhere. */
+static void count_hint(unsigned long ref, long n)
+{
+	if (kvmmem_ref_is_hint(ref))
+		nr_hints_in[gen_of(ref)] += n;
+}
+
+/* A hint joins the young generation. */
+static unsigned long stamp(unsigned long ref)
+{
+	if (!kvmmem_ref_is_hint(ref))
+		return ref;
+	return young ? ref | KVMMEM_HINT_GEN : ref & ~KVMMEM_HINT_GEN;
+}
 
 /**
  * kvmmem_frametab_lock() - take the table's mutex
@@ -104,7 +133,7 @@ struct kvmmem_slot *kvmmem_frametab_find(u64 hash, unsigned long ref)
 	struct kvmmem_slot *slot = NULL;
 
 	while ((slot = kvmmem_frametab_next(hash, slot)))
-		if (slot->ref == ref)
+		if (kvmmem_slot_ref(slot) == ref)
 			return slot;
 	return NULL;
 }
@@ -122,8 +151,11 @@ static unsigned long place(struct kvmmem_slot *table, unsigned long size,
 	return probes;
 }
 
-/* Rehash into a table of @size slots, keeping hints only if asked. */
-static int rebuild(unsigned long size, bool keep_hints)
+#define KEEP_GEN(g)	(1U << (g))
+#define KEEP_HINTS	(KEEP_GEN(0) | KEEP_GEN(1))
+
+/* Rehash into a table of @size slots, keeping the hints of @keep's generations. */
+static int rebuild(unsigned long size, unsigned int keep)
 {
 	struct kvmmem_slot *table;
 	unsigned long i, used = 0;
@@ -132,29 +164,35 @@ static int rebuild(unsigned long size, bool keep_hints)
 	if (!table)
 		return -ENOMEM;
 	for (i = 0; i < nr_slots; i++) {
-		if (!slots[i].ref ||
-		    (!keep_hints && kvmmem_ref_is_hint(slots[i].ref)))
+		unsigned long ref = slots[i].ref;
+
+		if (!ref ||
+		    (kvmmem_ref_is_hint(ref) && !(keep & KEEP_GEN(gen_of(ref)))))
 			continue;
-		place(table, size, slots[i].hash, slots[i].ref);
+		place(table, size, slots[i].hash, ref);
 		used++;
 	}
 	kvfree(slots);
 	slots = table;
 	nr_slots = size;
 	nr_used = used;
-	if (!keep_hints)
-		nr_hints = 0;
+	for (i = 0; i < 2; i++)
+		if (!(keep & KEEP_GEN(i)))
+			nr_hints_in[i] = 0;
 	return 0;
 }
 
-/* Forget every hint; the table is rebuilt at a size that fits the rest. */
-static void drop_hints_locked(void)
+/* Forget the hints not in @keep; rebuilt at a size that fits the rest. */
+static void drop_hints_locked(unsigned int keep)
 {
-	unsigned long frames = nr_used - nr_hints;
+	unsigned long left = nr_used, i;
 
 	lockdep_assert_held(&frametab_mutex);
+	for (i = 0; i < 2; i++)
+		if (!(keep & KEEP_GEN(i)))
+			left -= nr_hints_in[i];
 	if (nr_slots && rebuild(max(MIN_SLOTS,
-				    roundup_pow_of_two(frames * 2 + 1)), false))
+				    roundup_pow_of_two(left * 2 + 1)), keep))
 		pr_warn_ratelimited("kvmmem: no memory to drop hints; kept them\n");
 }
 
@@ -168,20 +206,23 @@ static void drop_hints_locked(void)
 int kvmmem_frametab_insert(u64 hash, unsigned long ref)
 {
 	lockdep_assert_held(&frametab_mutex);
-	if (kvmmem_ref_is_hint(ref) && nr_hints >= READ_ONCE(hint_cap)) {
-		drop_hints_locked();
+	if (kvmmem_ref_is_hint(ref) &&
+	    nr_hints_in[young] >= max(1UL, READ_ONCE(hint_cap) / 2)) {
+		/* the old generation goes, the young one grows old */
+		drop_hints_locked(KEEP_GEN(young));
+		young = !young;
 		nr_hint_drops++;
 	}
 	if ((nr_used + 1) * 4 > nr_slots * 3) {
-		int err = rebuild(max(MIN_SLOTS, nr_slots * 2), true);
+		int err = rebuild(max(MIN_SLOTS, nr_slots * 2), KEEP_HINTS);
 
 		if (err)
 			return err;
 	}
+	ref = stamp(ref);
 	nr_probes += place(slots, nr_slots, hash, ref);
 	nr_used++;
-	if (kvmmem_ref_is_hint(ref))
-		nr_hints++;
+	count_hint(ref, 1);
 	return 0;
 }
 
@@ -193,9 +234,9 @@ int kvmmem_frametab_insert(u64 hash, unsigned long ref)
 void kvmmem_frametab_set(struct kvmmem_slot *slot, unsigned long ref)
 {
 	lockdep_assert_held(&frametab_mutex);
-	nr_hints += kvmmem_ref_is_hint(ref);
-	nr_hints -= kvmmem_ref_is_hint(slot->ref);
-	slot->ref = ref;
+	count_hint(slot->ref, -1);
+	slot->ref = stamp(ref);
+	count_hint(slot->ref, 1);
 }
 
 /* Should the entry at @j move into the hole at @i?  Only if its home
@@ -217,8 +258,7 @@ void kvmmem_frametab_delete(struct kvmmem_slot *slot)
 	unsigned long i = slot - slots, j = i, mask = nr_slots - 1;
 
 	lockdep_assert_held(&frametab_mutex);
-	if (kvmmem_ref_is_hint(slot->ref))
-		nr_hints--;
+	count_hint(slot->ref, -1);
 	nr_used--;
 	for (;;) {
 		j = (j + 1) & mask;
@@ -242,7 +282,7 @@ void kvmmem_frametab_delete(struct kvmmem_slot *slot)
 void kvmmem_frametab_drop_hints(void)
 {
 	kvmmem_frametab_lock();
-	drop_hints_locked();
+	drop_hints_locked(0);
 	kvmmem_frametab_unlock();
 }
 
@@ -256,7 +296,7 @@ void kvmmem_frametab_set_hint_cap(unsigned long cap)
 }
 
 /**
- * kvmmem_frametab_hint_drops() - times the cap dropped every hint
+ * kvmmem_frametab_hint_drops() - times the cap dropped the older hints
  *
  * Return: the count since the module was loaded.
  */
@@ -272,7 +312,7 @@ unsigned long kvmmem_frametab_hint_drops(void)
  */
 unsigned long kvmmem_frametab_hints(void)
 {
-	return READ_ONCE(nr_hints);
+	return READ_ONCE(nr_hints_in[0]) + READ_ONCE(nr_hints_in[1]);
 }
 
 /**
@@ -303,10 +343,11 @@ size_t kvmmem_frametab_bytes(void)
  */
 void kvmmem_frametab_exit(void)
 {
-	WARN_ON(nr_used != nr_hints);
+	WARN_ON(nr_used != nr_hints());
 	kvfree(slots);
 	slots = NULL;
 	nr_slots = 0;
 	nr_used = 0;
-	nr_hints = 0;
+	nr_hints_in[0] = 0;
+	nr_hints_in[1] = 0;
 }

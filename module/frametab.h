@@ -14,13 +14,26 @@ struct kvmmem_slot {
 	unsigned long ref;
 };
 
+/*
+ * A hint: bit 0 set, the file id in the next 23 bits, the gfn in the next
+ * 39, and the top bit, which the table alone sets and reads: the hint's
+ * generation (frametab.c).  Callers see and pass hints without it.
+ */
 #define KVMMEM_HINT_FILE_BITS	23
 #define KVMMEM_HINT_MAX_FILE	((1UL << KVMMEM_HINT_FILE_BITS) - 1)
-#define KVMMEM_HINT_GFN_BITS	(BITS_PER_LONG - 1 - KVMMEM_HINT_FILE_BITS)
+#define KVMMEM_HINT_GFN_BITS	(BITS_PER_LONG - 2 - KVMMEM_HINT_FILE_BITS)
+#define KVMMEM_HINT_GEN		(1UL << (BITS_PER_LONG - 1))
 
 static inline bool kvmmem_ref_is_hint(unsigned long ref)
 {
 	return ref & 1;
+}
+
+/* What a slot refers to, as callers know it (a hint without its generation). */
+static inline unsigned long kvmmem_slot_ref(const struct kvmmem_slot *slot)
+{
+	return kvmmem_ref_is_hint(slot->ref) ? slot->ref & ~KVMMEM_HINT_GEN :
+	       slot->ref;
 }
 
 static inline unsigned long kvmmem_hint(u32 file_id, pgoff_t gfn)
@@ -35,7 +48,7 @@ static inline u32 kvmmem_hint_file(unsigned long ref)
 
 static inline pgoff_t kvmmem_hint_gfn(unsigned long ref)
 {
-	return ref >> (KVMMEM_HINT_FILE_BITS + 1);
+	return (ref & ~KVMMEM_HINT_GEN) >> (KVMMEM_HINT_FILE_BITS + 1);
 }
 
 void kvmmem_frametab_lock(void);

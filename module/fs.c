@@ -37,6 +37,7 @@
 #include "compat.h"
 #include "fault.h"
 #include "fs.h"
+#include "frametab.h"
 #include "ioctl.h"
 #include "pmap.h"
 #include "registry.h"
@@ -609,7 +610,9 @@ static int kvmmem_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	fc->fs_private = NULL;	/* the superblock owns it from here */
 	sb->s_fs_info = sbi;
-	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	/* a gfn must fit in a hint (frametab.h): 2^39 pages, 2 PiB */
+	sb->s_maxbytes = min_t(loff_t, MAX_LFS_FILESIZE,
+			       (loff_t)1 << (KVMMEM_HINT_GFN_BITS + PAGE_SHIFT));
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
 	sb->s_magic = KVMMEM_SUPER_MAGIC;

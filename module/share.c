@@ -363,12 +363,13 @@ static struct page *lookup(struct inode *inode, pgoff_t gfn, u64 hash,
 	*hint = 0;
 	kvmmem_frametab_lock();
 	while ((slot = kvmmem_frametab_next(hash, slot))) {
-		struct kvmmem_sframe *sf = (void *)slot->ref;
+		unsigned long ref = kvmmem_slot_ref(slot);
+		struct kvmmem_sframe *sf = (void *)ref;
 
-		if (slot->ref == mine) {
+		if (ref == mine) {
 			hinted = true;
-		} else if (kvmmem_ref_is_hint(slot->ref)) {
-			*hint = *hint ?: slot->ref;
+		} else if (kvmmem_ref_is_hint(ref)) {
+			*hint = *hint ?: ref;
 		} else if (sf->domain == domain && sf->budget == budget &&
 			   sf->sharers < kvmmem_max_page_sharing) {
 			get_page(sf->page);
