@@ -494,6 +494,12 @@ static bool test_preallocate(void)
 	     expect(fallocate(fd, 0, 0, 8 * PG) == 0, "fallocate mode 0") &&
 	     expect_eq(counter("pages_allocated") - base, 8, "frames allocated") &&
 	     expect_eq(lseek(fd, 0, SEEK_END), 8 * PG, "size set");
+	/* past EOF a frame is reachable by nothing, and escapes admission */
+	ok = ok && expect(fallocate(fd, FALLOC_FL_KEEP_SIZE, 4 * PG, 1000 * PG) == 0,
+			  "fallocate KEEP_SIZE across EOF") &&
+	     expect_eq(counter("pages_allocated") - base, 8, "no frame past EOF") &&
+	     expect_eq(blocks_of(fd), 8 * PG / 512, "st_blocks unchanged") &&
+	     expect_eq(lseek(fd, 0, SEEK_END), 8 * PG, "size kept");
 	close(fd);
 	return ok;
 }
@@ -1046,7 +1052,7 @@ static const struct {
 	{ "zeros mapped by a read give way to every later write", test_zeros_give_way },
 	{ "shrink frees frames; regrown range reads zero", test_shrink },
 	{ "punch hole frees frames and reads zero", test_punch_hole },
-	{ "fallocate preallocates frames", test_preallocate },
+	{ "fallocate preallocates frames, none past EOF with KEEP_SIZE", test_preallocate },
 	{ "access past EOF gives SIGBUS", test_sigbus_past_eof },
 	{ "MAP_PRIVATE gives EINVAL", test_map_private },
 	{ "unlink while mapped keeps memory until munmap", test_unlink_mapped },

@@ -17,7 +17,8 @@
  * must show exactly the last version written.  At the end the counters
  * must agree (no frame unaccounted) and return to zero after unmount.
  * The kernel log is checked by the rig.  The seed is printed: FUZZ_SEED
- * replays a run, FUZZ_SECONDS sets its length (60).
+ * replays a run, FUZZ_SECONDS sets its length (60; 180 under lockdep,
+ * the kernel of make check-debug).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -538,6 +539,9 @@ int main(void)
 
 	seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) * 2654435761ULL;
 	seed = seed ?: 1;
+	/* longer under lockdep (make check-debug), where each step is slower */
+	if (!access("/proc/lockdep", F_OK))
+		seconds = 180;
 	if (getenv("FUZZ_SECONDS"))
 		seconds = atoi(getenv("FUZZ_SECONDS"));
 	tap_plan(3);
