@@ -38,6 +38,11 @@ FILL_MARGIN_MB=24
 # ten times that, as TCG timing varies with the host's load.
 BOOT_TIMEOUT=${KVMMEM_BOOT_TIMEOUT:-240}
 CMD_TIMEOUT=120
+# three times that under lockdep and KASAN (qemu_share_test.sh says why)
+if [ -e /proc/lockdep ]; then
+	BOOT_TIMEOUT=$((BOOT_TIMEOUT * 3))
+	CMD_TIMEOUT=$((CMD_TIMEOUT * 3))
+fi
 NTESTS=5
 
 L2_WORK=$(mktemp -d /tmp/qemu_balloon.XXXXXX)
