@@ -19,9 +19,8 @@
 #include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
-#define XXH_STATIC_LINKING_ONLY
-#include <xxhash.h>
 
+#include "crafted_page.h"
 #include "kvmmem_sysfs.h"
 
 #define PG 4096L
@@ -32,29 +31,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A fixed pattern, a counter in the last 8 bytes; xxh64(seed 0) & 0xff == 0. */
-static void crafted_page(char *page, uint64_t *next)
-{
-	static XXH64_state_t prefix;
-	static bool ready;
-	XXH64_state_t st;
-
-	memset(page, 0xc5, PG - 8);
-	if (!ready) {
-		XXH64_reset(&prefix, 0);
-		XXH64_update(&prefix, page, PG - 32);
-		ready = true;
-	}
-	for (;; (*next)++) {
-		memcpy(page + PG - 8, next, 8);
-		XXH64_copyState(&st, &prefix);
-		XXH64_update(&st, page + PG - 32, 32);
-		if (!(XXH64_digest(&st) & 0xff))
-			break;
-	}
-	(*next)++;
 }
 
 static void random_page(char *page, uint64_t *state)

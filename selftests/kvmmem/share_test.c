@@ -21,9 +21,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#define XXH_STATIC_LINKING_ONLY
-#include <xxhash.h>
 
+#include "crafted_page.h"
 #include "kvmmem_sysfs.h"
 #include "tap.h"
 
@@ -539,40 +538,10 @@ static bool test_hints_stay_apart(void)
 }
 
 /*
- * A page an attacker would craft against an unkeyed table: xxh64 with
- * seed 0 (the default domain's seed before the hash was keyed) is 0 in its
- * low 8 bits, so in a table of 2^k slots all such pages start their probe
- * at one of 2^(k-8) slots and pile up in long runs.  The page is a fixed
- * pattern with a counter in its last 8 bytes; the counter is searched
- * for, continuing from *@next, with the hash state of the fixed part kept.
- */
-static void craft_page(char *page, uint64_t *next)
-{
-	static XXH64_state_t prefix;
-	static bool ready;
-	XXH64_state_t st;
-
-	memset(page, 0xc5, PG - 8);
-	if (!ready) {
-		XXH64_reset(&prefix, 0);
-		XXH64_update(&prefix, page, PG - 32);
-		ready = true;
-	}
-	for (;; (*next)++) {
-		memcpy(page + PG - 8, next, 8);
-		XXH64_copyState(&st, &prefix);
-		XXH64_update(&st, page + PG - 32, 32);
-		if (!(XXH64_digest(&st) & 0xff))
-			break;
-	}
-	(*next)++;
-}
-
-/*
  * 4096 pages crafted to collide in the table's low bits cost a lookup
  * no more than random pages do: the hash is keyed with a secret of the
  * mount, so a guest cannot aim its pages at a run of slots.  Unkeyed,
- * every lookup walked runs of about a hundred slots under the table's
+ * every lookup walked runs of about 250 slots under the table's
  * mutex (table_probes per page scanned shows it).
  */
 static bool test_crafted_collisions(void)
@@ -589,7 +558,7 @@ static bool test_crafted_collisions(void)
 	if (!expect(fd >= 0 && !ftruncate(fd, pages * PG), "create"))
 		return false;
 	for (int i = 0; i < pages; i++) {
-		craft_page(page, &next);
+		crafted_page(page, &next);
 		if (!expect(pwrite(fd, page, PG, i * PG) == PG, "write a crafted page"))
 			return false;
 	}
