@@ -5,7 +5,7 @@
 #include <linux/fs.h>
 #include <linux/spinlock.h>
 
-#include "pmap.h"
+#include "budget.h"
 #include "policy.h"
 
 /* A VM file's allocation parameters and what the policy made of them. */

@@ -7,6 +7,7 @@
 #include <linux/siphash.h>
 
 #include "alloc.h"
+#include "budget.h"
 #include "pmap.h"
 #include "scan.h"
 

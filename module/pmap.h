@@ -4,19 +4,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
-#include <linux/list.h>
-#include <linux/spinlock.h>
 #include <linux/xarray.h>
-
-/* Host memory a mount may hold, in machine pages (the size= option). */
-struct kvmmem_budget {
-	unsigned long max_pages;
-	atomic_long_t used_pages;	/* charged frames, held ones included */
-	u64 reserved_pages;	/* its files' admitted min + overhead */
-	spinlock_t held_lock;
-	struct list_head held;	/* frames no entry holds, still referenced */
-	unsigned long nr_held;
-};
 
 /* One file's guest-physical -> machine page table. */
 struct kvmmem_pmap {
@@ -90,13 +78,6 @@ unsigned long kvmmem_pmap_private(struct inode *inode);
 bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last);
 void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
 void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn);
-struct page *kvmmem_pmap_alloc_frame(struct inode *inode);
-void kvmmem_pmap_frame_freed(struct inode *inode);
-void kvmmem_pmap_frame_release(struct inode *inode, struct page *page);
-void kvmmem_budget_init(struct kvmmem_budget *budget, unsigned long max_pages);
-unsigned long kvmmem_budget_reap(struct kvmmem_budget *budget,
-				 unsigned long max);
-void kvmmem_budget_drain(struct kvmmem_budget *budget);
 unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 				 pgoff_t end);
 

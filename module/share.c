@@ -40,6 +40,7 @@
 #include <linux/string.h>
 #include <linux/xxhash.h>
 
+#include "budget.h"
 #include "frametab.h"
 #include "fs.h"
 #include "pmap.h"
@@ -155,7 +156,7 @@ static void release_merged(struct inode *inode, struct page *page)
 {
 	unlock_page(page);
 	put_page(page);		/* the entry's reference */
-	kvmmem_pmap_frame_freed(inode);
+	kvmmem_budget_frame_freed(inode);
 }
 
 /* Why did equal hashes not give equal pages? */
@@ -490,7 +491,7 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 				       page_to_pfn(frame));
 		return frame;
 	}
-	copy = kvmmem_pmap_alloc_frame(inode);
+	copy = kvmmem_budget_alloc_frame(inode);
 	if (IS_ERR(copy))
 		return copy;
 	copy_highpage(copy, frame);
@@ -501,7 +502,7 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 	if (last) {
 		/* held elsewhere: charged until the last holder lets go */
 		retire(frame);
-		kvmmem_pmap_frame_release(inode, frame);
+		kvmmem_budget_frame_release(inode, frame);
 	} else {
 		put_page(frame);	/* the entry's reference */
 	}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: budget - the host memory a mount may hold (size=)
+ *
+ * Every frame a file's pmap holds is charged to its mount when allocated
+ * and uncharged when it is really freed.  A frame that leaves its last
+ * entry while something else still references it (a pipe that vmspliced
+ * it, a GUP pin, I/O in flight) stays charged on the mount's held list
+ * until a reap finds it unreferenced: otherwise a user could hold frames
+ * past size= by keeping references.
+ *
+ * Close to full, a charge also leaves room for what the mount's other
+ * files are owed to reach their admitted min (alloc.c).
+ *
+ * Locking: used_pages is an atomic counter; held_lock protects the held
+ * list; charges and reaps may run in any context that may sleep.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+
+#include "alloc.h"
+#include "budget.h"
+#include "fs.h"
+#include "stats.h"
+
+/*
+ * Charged to the faulting task's memory cgroup, not movable: the frames are
+ * not on the LRU and cannot be migrated.
+ */
+#define KVMMEM_FRAME_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT)
+
+/* Held frames looked at each time one more is held. */
+#define REAP_BATCH		16
+
+static struct kvmmem_budget *inode_budget(struct inode *inode)
+{
+	return &KVMMEM_SB(inode->i_sb)->budget;
+}
+
+/**
+ * kvmmem_budget_init() - an empty budget of @max_pages
+ * @budget: a mount's budget
+ * @max_pages: its size=, in pages
+ */
+void kvmmem_budget_init(struct kvmmem_budget *budget, unsigned long max_pages)
+{
+	budget->max_pages = max_pages;
+	atomic_long_set(&budget->used_pages, 0);
+	budget->reserved_pages = 0;
+	spin_lock_init(&budget->held_lock);
+	INIT_LIST_HEAD(&budget->held);
+	budget->nr_held = 0;
+}
+
+static void uncharge(struct kvmmem_budget *budget, unsigned long n)
+{
+	atomic_long_sub(n, &budget->used_pages);
+	atomic_long_sub(n, &kvmmem_pages_allocated);
+}
+
+/**
+ * kvmmem_budget_reap() - free held frames that nobody references any more
+ * @budget: a mount's budget
+ * @max: look at no more than this many (ULONG_MAX: all)
+ *
+ * Return: the frames freed and uncharged.
+ */
+unsigned long kvmmem_budget_reap(struct kvmmem_budget *budget,
+				 unsigned long max)
+{
+	struct page *page, *next;
+	unsigned long freed = 0;
+	LIST_HEAD(free);
+
+	spin_lock(&budget->held_lock);
+	/* each held frame once at most: busy ones rotate to the back */
+	max = min(max, budget->nr_held);
+	list_for_each_entry_safe(page, next, &budget->held, lru) {
+		if (!max--)
+			break;
+		/* still referenced: to the back, so a batch looks at others */
+		if (page_ref_count(page) != 1) {
+			list_move_tail(&page->lru, &budget->held);
+			continue;
+		}
+		list_move(&page->lru, &free);
+		budget->nr_held--;
+		freed++;
+	}
+	spin_unlock(&budget->held_lock);
+	list_for_each_entry_safe(page, next, &free, lru) {
+		list_del(&page->lru);
+		put_page(page);
+	}
+	uncharge(budget, freed);
+	return freed;
+}
+
+/**
+ * kvmmem_budget_drain() - let go of every held frame at unmount
+ * @budget: the budget of a mount whose files are all gone
+ *
+ * Frames still referenced elsewhere live on as ordinary pages, freed by
+ * their last holder; they are no longer the mount's to count.
+ */
+void kvmmem_budget_drain(struct kvmmem_budget *budget)
+{
+	struct page *page, *next;
+	unsigned long n = 0;
+
+	kvmmem_budget_reap(budget, ULONG_MAX);
+	spin_lock(&budget->held_lock);
+	list_for_each_entry_safe(page, next, &budget->held, lru) {
+		list_del(&page->lru);
+		put_page(page);
+		n++;
+	}
+	budget->nr_held = 0;
+	spin_unlock(&budget->held_lock);
+	uncharge(budget, n);
+}
+
+/*
+ * One frame more for @inode's mount, if it has room: beyond every
+ * reservation, or, closer to full, beyond what the other files are owed
+ * to reach their min (alloc.c).
+ */
+static bool charge(struct inode *inode, struct kvmmem_budget *budget)
+{
+	long used = atomic_long_inc_return(&budget->used_pages);
+	u64 reserved = READ_ONCE(budget->reserved_pages);
+
+	if (used <= budget->max_pages &&
+	    (used + reserved <= budget->max_pages ||
+	     used + kvmmem_alloc_owed_by_others(inode) <= budget->max_pages))
+		return true;
+	atomic_long_dec(&budget->used_pages);
+	return false;
+}
+
+/**
+ * kvmmem_budget_alloc_frame() - a zeroed machine page charged to the mount
+ * @inode: the file it is for
+ *
+ * When the mount is full, frames held elsewhere that have been freed
+ * since are reaped first.
+ *
+ * Return: the page (one reference), or ERR_PTR(-ENOSPC) when the mount is
+ * full, ERR_PTR(-ENOMEM).
+ */
+struct page *kvmmem_budget_alloc_frame(struct inode *inode)
+{
+	struct kvmmem_budget *budget = inode_budget(inode);
+	struct page *page;
+
+	if (!charge(inode, budget) &&
+	    (!kvmmem_budget_reap(budget, ULONG_MAX) || !charge(inode, budget))) {
+		kvmmem_count(KVMMEM_EV_ALLOC_FAILURES, 1);
+		pr_warn_ratelimited("kvmmem: %s: mount full (size=%lu pages), no frame for inode %lu\n",
+				    current->comm, budget->max_pages,
+				    inode->i_ino);
+		return ERR_PTR(-ENOSPC);
+	}
+	page = alloc_page(KVMMEM_FRAME_GFP);
+	if (!page) {
+		atomic_long_dec(&budget->used_pages);
+		kvmmem_count(KVMMEM_EV_ALLOC_FAILURES, 1);
+		return ERR_PTR(-ENOMEM);
+	}
+	atomic_long_inc(&kvmmem_pages_allocated);
+	return page;
+}
+
+/**
+ * kvmmem_budget_frame_freed() - uncharge a frame that no entry holds anymore
+ * @inode: a file of the mount the frame was charged to
+ *
+ * Only for a frame nobody else can reference (a merged page, isolated and
+ * quiet); otherwise kvmmem_budget_frame_release().
+ */
+void kvmmem_budget_frame_freed(struct inode *inode)
+{
+	uncharge(inode_budget(inode), 1);
+}
+
+/**
+ * kvmmem_budget_frame_release() - a frame leaves its last entry
+ * @inode: a file of the mount the frame is charged to
+ * @page: the frame; the caller's reference to it (the entry's) goes too
+ *
+ * The frame stays charged to the mount until the page is really freed: a
+ * pipe that vmspliced it, a GUP pin or I/O in flight keeps host memory
+ * that size= must count, or a user could allocate past it by holding
+ * references.  Such a frame waits on the mount's held list with our
+ * reference until kvmmem_budget_reap() finds it unreferenced.
+ */
+void kvmmem_budget_frame_release(struct inode *inode, struct page *page)
+{
+	struct kvmmem_budget *budget = inode_budget(inode);
+
+	/*
+	 * With no entry and no PTE left, nobody can take a new reference but
+	 * a lock-free reader of a stale entry, for a moment: whichever of us
+	 * puts last frees the page.
+	 */
+	if (page_ref_count(page) == 1) {
+		put_page(page);
+		uncharge(budget, 1);
+		return;
+	}
+	spin_lock(&budget->held_lock);
+	list_add_tail(&page->lru, &budget->held);
+	budget->nr_held++;
+	spin_unlock(&budget->held_lock);
+	kvmmem_budget_reap(budget, REAP_BATCH);
+}

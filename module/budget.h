@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVMMEM_BUDGET_H
+#define KVMMEM_BUDGET_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+
+/* Host memory a mount may hold, in machine pages (the size= option). */
+struct kvmmem_budget {
+	unsigned long max_pages;
+	atomic_long_t used_pages;	/* charged frames, held ones included */
+	u64 reserved_pages;	/* its files' admitted min + overhead */
+	spinlock_t held_lock;
+	struct list_head held;	/* frames no entry holds, still referenced */
+	unsigned long nr_held;
+};
+
+void kvmmem_budget_init(struct kvmmem_budget *budget, unsigned long max_pages);
+struct page *kvmmem_budget_alloc_frame(struct inode *inode);
+void kvmmem_budget_frame_freed(struct inode *inode);
+void kvmmem_budget_frame_release(struct inode *inode, struct page *page);
+unsigned long kvmmem_budget_reap(struct kvmmem_budget *budget,
+				 unsigned long max);
+void kvmmem_budget_drain(struct kvmmem_budget *budget);
+
+#endif /* KVMMEM_BUDGET_H */
