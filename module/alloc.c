@@ -5,8 +5,8 @@
  * The kernel side of the policy core (policy.c, pure C): it gathers each
  * VM file's shares, min, max and estimated active fraction, asks the core
  * for targets under the host budget, and keeps the free memory state.
- * Carrying targets out (ballooning, paging) is the next mechanism's work;
- * here they are computed and published (sysfs, ioctl, tracepoint).
+ * Targets are published in sysfs, by ioctl and tracepoint, and to each
+ * file's balloon channel (balloon.c), which kvmmemd carries to QEMU.
  *
  * The budget is budget_pages if set, else the sum of the size= of all
  * mounts.  Admission (paper, section 6): a file may grow, and its min may
@@ -314,6 +314,8 @@ void kvmmem_alloc_rebalance(void)
 				trace_kvmmem_target(files[i]->i_ino,
 						    vms[i].target, vms[i].active);
 			WRITE_ONCE(va->target, vms[i].target);
+			kvmmem_balloon_publish(files[i], vms[i].target,
+					       free_state);
 		}
 	}
 	for (i = 0; i < n; i++)

@@ -28,6 +28,7 @@
 #include <linux/pagemap.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/uio.h>
@@ -350,6 +351,14 @@ out:
 	return ret;
 }
 
+/*
+ * The guest gives pages back through QEMU, which punches them out: one
+ * 4 KiB page at a time for each page the balloon takes, and at least a
+ * 2 MiB block (the guest's page_reporting_order) for each free block a
+ * guest reports.  So the length tells the two apart.
+ */
+#define KVMMEM_REPORT_MIN_BYTES	SZ_2M
+
 static int punch_hole(struct inode *inode, loff_t start, loff_t len)
 {
 	loff_t end = start + len;
@@ -361,8 +370,10 @@ static int punch_hole(struct inode *inode, loff_t start, loff_t len)
 		return err;
 	if (round_up(start, PAGE_SIZE) >= round_down(end, PAGE_SIZE))
 		return 0;
-	freed = kvmmem_pmap_remove(inode, round_up(start, PAGE_SIZE) >> PAGE_SHIFT,
-				   round_down(end, PAGE_SIZE) >> PAGE_SHIFT);
+	freed = kvmmem_pmap_release(inode, round_up(start, PAGE_SIZE) >> PAGE_SHIFT,
+				    round_down(end, PAGE_SIZE) >> PAGE_SHIFT,
+				    len >= KVMMEM_REPORT_MIN_BYTES ?
+				    KVMMEM_VALUE_REPORTED : KVMMEM_VALUE_BALLOONED);
 	kvmmem_count(KVMMEM_EV_FREED_BY_PUNCH, freed);
 	return 0;
 }
@@ -432,6 +443,7 @@ static const struct file_operations kvmmem_file_ops = {
 	.mmap		= kvmmem_fault_mmap,
 	.fsync		= noop_fsync,
 	.fallocate	= kvmmem_fallocate,
+	.poll		= kvmmem_balloon_poll,
 	.unlocked_ioctl	= kvmmem_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -459,6 +471,7 @@ static struct inode *kvmmem_alloc_inode(struct super_block *sb)
 		return NULL;
 	kvmmem_pmap_init(&info->pmap);
 	kvmmem_alloc_init_file(&info->vfs_inode);
+	kvmmem_balloon_init(&info->balloon);
 	memset(&info->scan, 0, sizeof(info->scan));
 	info->sysfs = NULL;
 	info->id = 0;

@@ -7,6 +7,7 @@
 #include <linux/siphash.h>
 
 #include "alloc.h"
+#include "balloon.h"
 #include "budget.h"
 #include "pmap.h"
 #include "scan.h"
@@ -30,6 +31,7 @@ struct kvmmem_inode_info {
 	struct kvmmem_pmap pmap;
 	struct kvmmem_scan_cursor scan;	/* the scanner's, under scan_mutex */
 	struct kvmmem_vm_alloc alloc;	/* shares, min, max, idle estimate */
+	struct kvmmem_vm_balloon balloon;	/* target published, pollers */
 	struct kvmmem_file_kobj *sysfs;
 	u32 id;				/* registry id, names it in hints */
 	u32 domain;			/* sharing domain, under scan_mutex */

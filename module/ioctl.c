@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "alloc.h"
+#include "balloon.h"
 #include "fs.h"
 #include "ioctl.h"
 #include "scan.h"
@@ -235,6 +236,33 @@ static long get_target(struct inode *inode, void __user *uarg)
 	return reply(uarg, &karg, sizeof(karg));
 }
 
+/*
+ * Anyone with a descriptor may read its VM's channel: it tells what the
+ * VM holds and should hold, nothing of other VMs.
+ */
+static long get_balloon(struct file *file, void __user *uarg)
+{
+	struct inode *inode = file_inode(file);
+	struct kvmmem_balloon karg;
+	int err = READ_ARG(karg, uarg, file_size, "kvmmem_balloon");
+	u64 seq;
+
+	if (err)
+		return err;
+	memset(&karg, 0, sizeof(karg));
+	karg.balloon_target = kvmmem_balloon_read(file, &seq) << PAGE_SHIFT;
+	karg.seq = seq;
+	karg.free_state = kvmmem_alloc_state();
+	karg.target = READ_ONCE(KVMMEM_I(inode)->alloc.target) << PAGE_SHIFT;
+	karg.resident = (u64)kvmmem_pmap_resident(inode) << PAGE_SHIFT;
+	karg.ballooned = (u64)kvmmem_pmap_released(inode, KVMMEM_VALUE_BALLOONED)
+			 << PAGE_SHIFT;
+	karg.free_reported = (u64)kvmmem_pmap_released(inode, KVMMEM_VALUE_REPORTED)
+			     << PAGE_SHIFT;
+	karg.file_size = i_size_read(inode);
+	return reply(uarg, &karg, sizeof(karg));
+}
+
 /**
  * kvmmem_ioctl() - ioctl on a kvmmem regular file
  * @file: the file
@@ -259,6 +287,8 @@ long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return set_alloc(file, uarg);
 	case KVMMEM_IOC_GET_TARGET:
 		return get_target(inode, uarg);
+	case KVMMEM_IOC_GET_BALLOON:
+		return get_balloon(file, uarg);
 	}
 	return -ENOTTY;
 }

@@ -12,15 +12,18 @@
  * page is the file's private frame; tagged KVMMEM_TAG_SHARED, it is a
  * read-only frame shared with other guest pages (share.c).  A page the
  * scanner found all zero becomes the zero entry, a value entry that holds
- * no page.  An empty slot is a hole.  Both read as zeros.  Swapped-out
- * frames will be value entries in the same slot.
+ * no page.  A page that the guest gave back (punch hole: its balloon or
+ * free page reporting) becomes a released entry, another value entry,
+ * which remembers how it went until the guest writes the page again.  An
+ * empty slot is a hole.  All of them read as zeros.  Swapped-out frames
+ * will be value entries in the same slot.
  *
  * References: every entry that holds a page holds one reference on it;
  * every PTE that maps the page holds its own (taken by the core when our
  * fault hands the page back), as does get_user_pages (KVM).  A page whose
  * entry goes away lives on until its last mapping is zapped.
  *
- * Zeros: a read fault on a hole or a zero entry maps the zero frame, one
+ * Zeros: a read fault on a hole or a value entry maps the zero frame, one
  * page of the module's, and allocates nothing: reading guest memory (a
  * migration, a dump) must not re-grow what ballooning freed.  No entry
  * holds a reference on the zero frame, so its count is one plus the PTEs
@@ -32,7 +35,7 @@
  * a hole outside them needs no unmap (and costs KVM no retried fault).
  *
  * Rules for changing an entry, which every path follows:
- *  - a hole or a zero entry is filled with xa_cmpxchg() under
+ *  - a hole or a value entry is filled with xa_cmpxchg() under
  *    invalidate_lock held shared, and then unmapped (kvmmem_pmap_map_zero()
  *    maps zeros with no page lock);
  *  - an entry is replaced (merge, copy-on-write) under invalidate_lock
@@ -108,6 +111,8 @@ void kvmmem_pmap_init(struct kvmmem_pmap *pmap)
 	atomic_long_set(&pmap->resident, 0);
 	atomic_long_set(&pmap->sharing, 0);
 	atomic_long_set(&pmap->zero, 0);
+	atomic_long_set(&pmap->ballooned, 0);
+	atomic_long_set(&pmap->reported, 0);
 }
 
 static struct xarray *frames_of(struct inode *inode)
@@ -124,10 +129,36 @@ static void account_entries(struct inode *inode, long n)
 		inode_sub_bytes(inode, -n << PAGE_SHIFT);
 }
 
-static void account_zero(struct inode *inode, long n)
+/* @n more (or fewer) value entries of kind @value in @inode's pmap. */
+static void account_value(struct inode *inode, enum kvmmem_value value, long n)
 {
-	atomic_long_add(n, &KVMMEM_I(inode)->pmap.zero);
-	atomic_long_add(n, &kvmmem_zero_pages);
+	struct kvmmem_pmap *pmap = &KVMMEM_I(inode)->pmap;
+
+	switch (value) {
+	case KVMMEM_VALUE_ZERO:
+		atomic_long_add(n, &pmap->zero);
+		atomic_long_add(n, &kvmmem_zero_pages);
+		break;
+	case KVMMEM_VALUE_BALLOONED:
+		atomic_long_add(n, &pmap->ballooned);
+		atomic_long_add(n, &kvmmem_pages_ballooned);
+		if (n > 0)
+			kvmmem_count(KVMMEM_EV_PAGES_BALLOONED, n);
+		break;
+	case KVMMEM_VALUE_REPORTED:
+		atomic_long_add(n, &pmap->reported);
+		atomic_long_add(n, &kvmmem_pages_reported);
+		if (n > 0)
+			kvmmem_count(KVMMEM_EV_PAGES_REPORTED, n);
+		break;
+	case KVMMEM_NR_VALUES:
+		break;
+	}
+}
+
+static enum kvmmem_value value_of(void *entry)
+{
+	return xa_to_value(entry);
 }
 
 static bool zero_maybe_mapped(struct inode *inode, pgoff_t gfn)
@@ -137,7 +168,19 @@ static bool zero_maybe_mapped(struct inode *inode, pgoff_t gfn)
 }
 
 /*
- * A new private frame in place of the hole or zero entry @old at @gfn.
+ * The guest takes back a page it released: count it, by how it went.
+ * Truncating a released entry does not count.
+ */
+static void count_taken_back(struct inode *inode, void *old)
+{
+	account_value(inode, value_of(old), -1);
+	kvmmem_count(value_of(old) == KVMMEM_VALUE_BALLOONED ?
+		     KVMMEM_EV_PAGES_UNBALLOONED :
+		     KVMMEM_EV_PAGES_REPORTED_REUSED, 1);
+}
+
+/*
+ * A new private frame in place of the hole or value entry @old at @gfn.
  * Caller holds invalidate_lock shared.  Returns the frame locked, with a
  * reference for the caller; ERR_PTR(-EAGAIN) if the entry is no longer
  * @old, -ENOSPC, -ENOMEM.
@@ -161,13 +204,15 @@ static struct page *fill(struct inode *inode, pgoff_t gfn, void *old)
 		kvmmem_budget_frame_freed(inode);	/* nobody ever saw it */
 		return ERR_PTR(xa_is_err(cur) ? xa_err(cur) : -EAGAIN);
 	}
-	if (old) {
-		account_zero(inode, -1);
+	if (kvmmem_entry_is_zero(old)) {
+		account_value(inode, KVMMEM_VALUE_ZERO, -1);
 		kvmmem_count(KVMMEM_EV_COW_BREAKS, 1);
 		trace_kvmmem_cow_break(inode->i_ino, gfn,
 				       page_to_pfn(zero_frame),
 				       page_to_pfn(page));
 	} else {
+		if (old)
+			count_taken_back(inode, old);
 		account_entries(inode, 1);
 	}
 	/*
@@ -183,8 +228,8 @@ static struct page *fill(struct inode *inode, pgoff_t gfn, void *old)
 
 /*
  * Caller holds invalidate_lock shared.  With KVMMEM_PMAP_WRITE: a private
- * frame for @gfn, filling a hole or zero entry and breaking sharing; with
- * KVMMEM_PMAP_FILL, the frame @gfn holds, filling a hole or zero entry;
+ * frame for @gfn, filling a hole or value entry and breaking sharing; with
+ * KVMMEM_PMAP_FILL, the frame @gfn holds, filling a hole or value entry;
  * with neither, the frame @gfn holds or ERR_PTR(-ENOENT) if it holds none.
  * Locked and ref'd.
  */
@@ -239,7 +284,7 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
  *	KVMMEM_PMAP_WRITE for a private frame (copy-on-write if shared);
  *	KVMMEM_PMAP_FILL for a frame, shared or not
  *
- * For a write or a fill, a hole or zero entry is filled with a new zeroed
+ * For a write or a fill, a hole or value entry is filled with a new zeroed
  * frame; without either, it gets -ENOENT (a read fault, after
  * kvmmem_pmap_map_zero() found a frame that went since).  The caller may
  * keep the page locked while a PTE is installed, or unlock it and keep the
@@ -265,7 +310,7 @@ struct page *kvmmem_pmap_lock_page(struct inode *inode, pgoff_t gfn,
 }
 
 /**
- * kvmmem_pmap_map_zero() - map zeros at a read fault on a hole or zero entry
+ * kvmmem_pmap_map_zero() - map zeros at a read fault on a hole or value entry
  * @vma: the faulting mapping of @inode
  * @addr: the faulting address
  * @inode: a kvmmem regular file
@@ -410,7 +455,8 @@ struct page *kvmmem_pmap_get(struct inode *inode, pgoff_t gfn)
  * @inode: a kvmmem regular file
  * @gfn: guest frame number
  *
- * Return: the page with a reference, or NULL for a hole or a shared frame.
+ * Return: the page with a reference, or NULL for a hole, a value entry or
+ * a shared frame.
  */
 struct page *kvmmem_pmap_get_private(struct inode *inode, pgoff_t gfn)
 {
@@ -504,52 +550,52 @@ void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry)
 void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn)
 {
 	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_zero());
-	account_zero(inode, 1);
+	account_value(inode, KVMMEM_VALUE_ZERO, 1);
 }
 
 /*
- * Erase the entry at @gfn and let its frame go.  A shared frame's sharer
- * count changes only under its page lock, so the page is unlocked after
- * kvmmem_share_drop().
+ * Put @with (NULL to erase, or a released entry) in place of @entry at
+ * @gfn and let its frame go.  A shared frame's sharer count changes only
+ * under its page lock, so the page is unlocked after kvmmem_share_drop().
+ * Returns true if @entry was resident (a frame or the zero entry).
  */
-static void erase_entry(struct inode *inode, pgoff_t gfn, void *entry)
+static bool drop_entry(struct inode *inode, pgoff_t gfn, void *entry,
+		       void *with)
 {
 	struct page *page = kvmmem_entry_page(entry);
 	bool last;
 
+	/* Overwriting a present slot, or erasing, allocates nothing. */
 	if (!page) {
-		xa_erase(frames_of(inode), gfn);
-		account_zero(inode, -1);
-		return;
+		xa_store(frames_of(inode), gfn, with, GFP_NOWAIT);
+		account_value(inode, value_of(entry), -1);
+	} else {
+		lock_page(page);
+		xa_store(frames_of(inode), gfn, with, GFP_NOWAIT);
+		last = !kvmmem_entry_is_shared(entry) ||
+		       kvmmem_share_drop(inode, page);
+		unlock_page(page);
+		/* Mappings hold their own references until they are zapped. */
+		if (last)
+			kvmmem_budget_frame_release(inode, page);
+		else
+			put_page(page);
 	}
-	lock_page(page);
-	xa_erase(frames_of(inode), gfn);
-	last = !kvmmem_entry_is_shared(entry) || kvmmem_share_drop(inode, page);
-	unlock_page(page);
-	/* Mappings hold their own references until they are zapped. */
-	if (last)
-		kvmmem_budget_frame_release(inode, page);
-	else
-		put_page(page);
+	if (with)
+		account_value(inode, value_of(with), 1);
+	return kvmmem_entry_is_resident(entry);
 }
 
-/**
- * kvmmem_pmap_remove() - free the frames of guest pages [@first, @end)
- * @inode: a kvmmem regular file
- * @first: first guest frame number
- * @end: one past the last, or ULONG_MAX for "to the end"
- *
- * Unmaps the range from every process (which makes KVM drop its secondary
- * PTEs through the MMU notifier) and gives the pages back to the host.
- * The caller holds i_rwsem.
- *
- * Return: the number of entries removed.
+/*
+ * Replace every entry in [@first, @end) by @with (see drop_entry()) and
+ * unmap the range.  Returns the resident entries replaced.
  */
-unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
-				 pgoff_t end)
+static unsigned long drop_range(struct inode *inode, pgoff_t first,
+				pgoff_t end, void *with)
 {
 	struct address_space *mapping = inode->i_mapping;
-	unsigned long removed = 0;
+	unsigned long dropped = 0;
+	bool found = false;
 	pgoff_t gfn;
 	void *entry;
 
@@ -564,15 +610,70 @@ unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 	 */
 	unmap_mapping_pages(mapping, first, end - first, true);
 	xa_for_each_range(frames_of(inode), gfn, entry, first, end - 1) {
-		erase_entry(inode, gfn, entry);
-		removed++;
+		if (entry != with)
+			dropped += drop_entry(inode, gfn, entry, with);
+		found = true;
 		cond_resched();
 	}
-	if (removed)
+	if (found)
 		unmap_mapping_pages(mapping, first, end - first, true);
 	filemap_invalidate_unlock(mapping);
-	account_entries(inode, -(long)removed);
-	return removed;
+	account_entries(inode, -(long)dropped);
+	return dropped;
+}
+
+/**
+ * kvmmem_pmap_remove() - free the frames of guest pages [@first, @end)
+ * @inode: a kvmmem regular file
+ * @first: first guest frame number
+ * @end: one past the last, or ULONG_MAX for "to the end"
+ *
+ * Unmaps the range from every process (which makes KVM drop its secondary
+ * PTEs through the MMU notifier), gives the pages back to the host and
+ * leaves holes.  The caller holds i_rwsem.
+ *
+ * Return: the number of resident entries removed.
+ */
+unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
+				 pgoff_t end)
+{
+	return drop_range(inode, first, end, NULL);
+}
+
+/**
+ * kvmmem_pmap_release() - the guest gave guest pages [@first, @end) back
+ * @inode: a kvmmem regular file
+ * @first: first guest frame number
+ * @end: one past the last
+ * @how: KVMMEM_VALUE_BALLOONED or KVMMEM_VALUE_REPORTED
+ *
+ * As kvmmem_pmap_remove(), but every entry becomes a released entry of
+ * kind @how, which reads as zeros and holds no frame, so that the guest's
+ * next write to the page counts as taking it back.  Holes stay holes:
+ * they held nothing to give back, and marking them would grow the pmap.
+ * The caller holds i_rwsem.
+ *
+ * Return: the number of resident entries released.
+ */
+unsigned long kvmmem_pmap_release(struct inode *inode, pgoff_t first,
+				  pgoff_t end, enum kvmmem_value how)
+{
+	return drop_range(inode, first, end, kvmmem_entry_value(how));
+}
+
+/**
+ * kvmmem_pmap_released() - guest pages released and not taken back
+ * @inode: a kvmmem regular file
+ * @how: KVMMEM_VALUE_BALLOONED or KVMMEM_VALUE_REPORTED
+ *
+ * Return: the number of released entries of that kind.
+ */
+unsigned long kvmmem_pmap_released(struct inode *inode, enum kvmmem_value how)
+{
+	struct kvmmem_pmap *pmap = &KVMMEM_I(inode)->pmap;
+
+	return atomic_long_read(how == KVMMEM_VALUE_BALLOONED ?
+				&pmap->ballooned : &pmap->reported);
 }
 
 /**
@@ -588,8 +689,7 @@ void kvmmem_pmap_destroy(struct inode *inode)
 
 	/* Shared frames are still reachable through other files. */
 	xa_for_each(frames, gfn, entry) {
-		erase_entry(inode, gfn, entry);
-		freed++;
+		freed += drop_entry(inode, gfn, entry, NULL);
 		cond_resched();
 	}
 	xa_destroy(frames);

@@ -12,16 +12,37 @@ struct kvmmem_pmap {
 	atomic_long_t resident;	/* entries: private + shared + zero */
 	atomic_long_t sharing;	/* entries mapping a shared frame */
 	atomic_long_t zero;	/* zero entries */
+	atomic_long_t ballooned;	/* released entries, by kind */
+	atomic_long_t reported;
 	struct xarray zero_mapped;	/* chunks where zeros were mapped */
 };
 
 /*
  * A pmap entry is a struct page pointer, tagged when the frame is shared,
- * or the zero entry: a value entry that reads as zeros and holds no page
- * (see pmap.c).  Its bit pattern is the shared tag on a NULL pointer, so
- * every test below checks for it first.
+ * or a value entry that reads as zeros and holds no page (see pmap.c):
+ * the zero entry, or a released entry that remembers how the guest gave
+ * the page back.  Value entries are small integers; the zero entry's bit
+ * pattern is the shared tag on a NULL pointer, so every test below checks
+ * for value entries first.
  */
 #define KVMMEM_TAG_SHARED	1
+
+/**
+ * enum kvmmem_value - what a value entry says of its guest page
+ * @KVMMEM_VALUE_ZERO: the scanner found the page all zero
+ * @KVMMEM_VALUE_BALLOONED: released by a small punch hole (balloon)
+ * @KVMMEM_VALUE_REPORTED: released by a large one (free page reporting)
+ * @KVMMEM_NR_VALUES: how many there are
+ */
+enum kvmmem_value {
+	KVMMEM_VALUE_ZERO,
+	KVMMEM_VALUE_BALLOONED,
+	KVMMEM_VALUE_REPORTED,
+	KVMMEM_NR_VALUES
+};
+
+/* A tagged struct page pointer is a kernel address: top bits set. */
+#define KVMMEM_VALUE_LIMIT	BIT(48)
 
 static inline void *kvmmem_entry_private(struct page *page)
 {
@@ -33,9 +54,19 @@ static inline void *kvmmem_entry_shared(struct page *page)
 	return xa_tag_pointer(page, KVMMEM_TAG_SHARED);
 }
 
+static inline void *kvmmem_entry_value(enum kvmmem_value value)
+{
+	return xa_mk_value(value);
+}
+
 static inline void *kvmmem_entry_zero(void)
 {
-	return xa_mk_value(0);
+	return kvmmem_entry_value(KVMMEM_VALUE_ZERO);
+}
+
+static inline bool kvmmem_entry_is_value(void *entry)
+{
+	return xa_is_value(entry) && xa_to_value(entry) < KVMMEM_VALUE_LIMIT;
 }
 
 static inline bool kvmmem_entry_is_zero(void *entry)
@@ -43,15 +74,27 @@ static inline bool kvmmem_entry_is_zero(void *entry)
 	return entry == kvmmem_entry_zero();
 }
 
-/* The frame an entry holds; NULL for a hole and for the zero entry. */
+/* Ballooned or reported: no frame, not resident, reads as zeros. */
+static inline bool kvmmem_entry_is_released(void *entry)
+{
+	return kvmmem_entry_is_value(entry) && !kvmmem_entry_is_zero(entry);
+}
+
+/* A frame or the zero entry: what resident counts. */
+static inline bool kvmmem_entry_is_resident(void *entry)
+{
+	return entry && !kvmmem_entry_is_released(entry);
+}
+
+/* The frame an entry holds; NULL for a hole and for a value entry. */
 static inline struct page *kvmmem_entry_page(void *entry)
 {
-	return kvmmem_entry_is_zero(entry) ? NULL : xa_untag_pointer(entry);
+	return kvmmem_entry_is_value(entry) ? NULL : xa_untag_pointer(entry);
 }
 
 static inline bool kvmmem_entry_is_shared(void *entry)
 {
-	return !kvmmem_entry_is_zero(entry) &&
+	return !kvmmem_entry_is_value(entry) &&
 	       xa_pointer_tag(entry) == KVMMEM_TAG_SHARED;
 }
 
@@ -80,5 +123,9 @@ void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
 void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn);
 unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 				 pgoff_t end);
+unsigned long kvmmem_pmap_release(struct inode *inode, pgoff_t first,
+				  pgoff_t end, enum kvmmem_value how);
+unsigned long kvmmem_pmap_released(struct inode *inode,
+				   enum kvmmem_value how);
 
 #endif /* KVMMEM_PMAP_H */

@@ -72,7 +72,7 @@ static u32 pick(struct inode *inode, pgoff_t *gfns, u32 n)
 	for (tries = 0; picked < n && tries < n * TRIES_PER_SAMPLE; tries++) {
 		pgoff_t gfn = get_random_u64() % pages;
 
-		if (!xa_load(frames, gfn))
+		if (!kvmmem_entry_is_resident(xa_load(frames, gfn)))
 			continue;
 		for (i = 0; i < picked && gfns[i] != gfn; i++)
 			;

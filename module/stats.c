@@ -16,6 +16,8 @@ atomic_long_t kvmmem_nr_files = ATOMIC_LONG_INIT(0);
 atomic_long_t kvmmem_pages_shared = ATOMIC_LONG_INIT(0);
 atomic_long_t kvmmem_sharers = ATOMIC_LONG_INIT(0);
 atomic_long_t kvmmem_zero_pages = ATOMIC_LONG_INIT(0);
+atomic_long_t kvmmem_pages_ballooned = ATOMIC_LONG_INIT(0);
+atomic_long_t kvmmem_pages_reported = ATOMIC_LONG_INIT(0);
 
 /**
  * kvmmem_stats_event_sum() - total of one event counter over all CPUs

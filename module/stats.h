@@ -16,6 +16,10 @@ enum kvmmem_event {
 	KVMMEM_EV_HASH_FALSE_MATCHES,
 	KVMMEM_EV_COW_BREAKS,
 	KVMMEM_EV_FULL_SCANS,
+	KVMMEM_EV_PAGES_BALLOONED,
+	KVMMEM_EV_PAGES_UNBALLOONED,
+	KVMMEM_EV_PAGES_REPORTED,
+	KVMMEM_EV_PAGES_REPORTED_REUSED,
 	KVMMEM_NR_EVENTS
 };
 
@@ -24,13 +28,16 @@ DECLARE_PER_CPU(unsigned long [KVMMEM_NR_EVENTS], kvmmem_events);
 /*
  * Gauges: machine pages held by all files (the zero frame not counted),
  * live regular files, shared frames (the zero frame not counted), guest
- * pages mapping them, and guest pages mapping the zero frame.
+ * pages mapping them, guest pages mapping the zero frame, and guest pages
+ * released by the balloon and by free page reporting, not touched since.
  */
 extern atomic_long_t kvmmem_pages_allocated;
 extern atomic_long_t kvmmem_nr_files;
 extern atomic_long_t kvmmem_pages_shared;
 extern atomic_long_t kvmmem_sharers;
 extern atomic_long_t kvmmem_zero_pages;
+extern atomic_long_t kvmmem_pages_ballooned;
+extern atomic_long_t kvmmem_pages_reported;
 
 static inline void kvmmem_count(enum kvmmem_event event, unsigned long n)
 {

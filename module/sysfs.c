@@ -63,6 +63,8 @@ GAUGE_ATTR(pages_allocated, kvmmem_pages_allocated);
 GAUGE_ATTR(files, kvmmem_nr_files);
 GAUGE_ATTR(pages_shared, kvmmem_pages_shared);
 GAUGE_ATTR(zero_pages, kvmmem_zero_pages);
+GAUGE_ATTR(ballooned_pages, kvmmem_pages_ballooned);
+GAUGE_ATTR(free_reported_pages, kvmmem_pages_reported);
 
 /* A read-only event counter, summed over CPUs. */
 struct event_attribute {
@@ -94,6 +96,10 @@ EVENT_ATTR(pages_volatile, KVMMEM_EV_PAGES_VOLATILE);
 EVENT_ATTR(hash_false_matches, KVMMEM_EV_HASH_FALSE_MATCHES);
 EVENT_ATTR(cow_breaks, KVMMEM_EV_COW_BREAKS);
 EVENT_ATTR(full_scans, KVMMEM_EV_FULL_SCANS);
+EVENT_ATTR(balloon_inflated, KVMMEM_EV_PAGES_BALLOONED);
+EVENT_ATTR(balloon_deflated, KVMMEM_EV_PAGES_UNBALLOONED);
+EVENT_ATTR(free_page_reported, KVMMEM_EV_PAGES_REPORTED);
+EVENT_ATTR(free_page_reused, KVMMEM_EV_PAGES_REPORTED_REUSED);
 
 /* A writable unsigned knob with a range. */
 struct knob_attribute {
@@ -388,6 +394,12 @@ static struct attribute *kvmmem_attrs[] = {
 	&faults_attr.attr.attr,
 	&pages_freed_by_punch_attr.attr.attr,
 	&pages_freed_by_truncate_attr.attr.attr,
+	&ballooned_pages_attr.attr.attr,
+	&free_reported_pages_attr.attr.attr,
+	&balloon_inflated_attr.attr.attr,
+	&balloon_deflated_attr.attr.attr,
+	&free_page_reported_attr.attr.attr,
+	&free_page_reused_attr.attr.attr,
 	&alloc_failures_attr.attr.attr,
 	&run_attr.attr,
 	&pages_to_scan_attr.attr.attr,
@@ -448,38 +460,34 @@ static ssize_t size_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute size_attr = FILE_ATTR_RO(size);
 
-static ssize_t resident_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
+/* A per-file gauge: one of the counters of its pmap. */
+struct pmap_attribute {
+	struct kobj_attribute attr;
+	size_t offset;		/* of an atomic_long_t in struct kvmmem_pmap */
+};
+
+static ssize_t pmap_gauge_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
 {
-	struct inode *inode = attr_inode(kobj);
+	struct pmap_attribute *pa = container_of(attr, struct pmap_attribute,
+						 attr);
+	void *pmap = &KVMMEM_I(attr_inode(kobj))->pmap;
 
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&KVMMEM_I(inode)->pmap.resident));
+			  atomic_long_read((atomic_long_t *)(pmap + pa->offset)));
 }
 
-static struct kobj_attribute resident_attr = FILE_ATTR_RO(resident);
+#define PMAP_ATTR(_name, _field)					\
+	static struct pmap_attribute _name##_attr = {			\
+		.attr = __ATTR(_name, 0400, pmap_gauge_show, NULL),	\
+		.offset = offsetof(struct kvmmem_pmap, _field),		\
+	}
 
-static ssize_t sharing_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	struct inode *inode = attr_inode(kobj);
-
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&KVMMEM_I(inode)->pmap.sharing));
-}
-
-static struct kobj_attribute sharing_attr = FILE_ATTR_RO(sharing);
-
-static ssize_t zero_show(struct kobject *kobj, struct kobj_attribute *attr,
-			 char *buf)
-{
-	struct inode *inode = attr_inode(kobj);
-
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&KVMMEM_I(inode)->pmap.zero));
-}
-
-static struct kobj_attribute zero_attr = FILE_ATTR_RO(zero);
+PMAP_ATTR(resident, resident);
+PMAP_ATTR(sharing, sharing);
+PMAP_ATTR(zero, zero);
+PMAP_ATTR(ballooned, ballooned);
+PMAP_ATTR(free_reported, reported);
 
 static ssize_t domain_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -523,6 +531,17 @@ static ssize_t target_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute target_attr = FILE_ATTR_RO(target);
 
+static ssize_t balloon_target_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	u64 seq;
+
+	return sysfs_emit(buf, "%llu\n",
+			  kvmmem_balloon_target(attr_inode(kobj), &seq));
+}
+
+static struct kobj_attribute balloon_target_attr = FILE_ATTR_RO(balloon_target);
+
 static ssize_t active_estimate_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
 {
@@ -564,9 +583,12 @@ static struct kobj_attribute path_attr = FILE_ATTR_RO(path);
 
 static struct attribute *file_attrs[] = {
 	&size_attr.attr,
-	&resident_attr.attr,
-	&sharing_attr.attr,
-	&zero_attr.attr,
+	&resident_attr.attr.attr,
+	&sharing_attr.attr.attr,
+	&zero_attr.attr.attr,
+	&ballooned_attr.attr.attr,
+	&free_reported_attr.attr.attr,
+	&balloon_target_attr.attr,
 	&domain_attr.attr,
 	&shares_attr.attr,
 	&min_attr.attr,

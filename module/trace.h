@@ -86,6 +86,19 @@ TRACE_EVENT(kvmmem_state_change,
 		      __entry->new, __entry->free, __entry->budget)
 );
 
+TRACE_EVENT(kvmmem_balloon_target,
+	    TP_PROTO(unsigned long ino, u64 target, u64 seq),
+	    TP_ARGS(ino, target, seq),
+	    TP_STRUCT__entry(__field(unsigned long, ino)
+			     __field(u64, target)
+			     __field(u64, seq)),
+	    TP_fast_assign(__entry->ino = ino;
+			   __entry->target = target;
+			   __entry->seq = seq;),
+	    TP_printk("ino=%lu balloon_target_pages=%llu seq=%llu",
+		      __entry->ino, __entry->target, __entry->seq)
+);
+
 #endif /* KVMMEM_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -85,4 +85,44 @@ struct kvmmem_target {
 #define KVMMEM_IOC_SET_ALLOC	_IOW(KVMMEM_IOC_MAGIC, 0x04, struct kvmmem_alloc)
 #define KVMMEM_IOC_GET_TARGET	_IOWR(KVMMEM_IOC_MAGIC, 0x05, struct kvmmem_target)
 
+/* The host's free memory state (paper, section 6), as sysfs free_state. */
+#define KVMMEM_FREE_STATE_HIGH	0	/* nothing is reclaimed */
+#define KVMMEM_FREE_STATE_SOFT	1	/* balloon targets are published */
+#define KVMMEM_FREE_STATE_HARD	2
+#define KVMMEM_FREE_STATE_LOW	3
+
+/*
+ * The balloon channel of a VM file.  balloon_target is the guest memory
+ * the VM should keep, in bytes: the file size (no balloon) while the free
+ * state is high, the policy's target otherwise, republished only when it
+ * moves by 1/64 of the file size or 2 MiB, whichever is more.  Each
+ * publication adds one to seq and makes poll(2) on the file report
+ * POLLPRI (epoll: EPOLLPRI) until that descriptor reads this struct; a
+ * descriptor that never read it sees POLLPRI after the first publication.
+ * kvmmemd sets QEMU's balloon (QMP "balloon") to balloon_target.
+ *
+ * Pages the guest gives back arrive as fallocate(PUNCH_HOLE): a punch
+ * shorter than 2 MiB counts as ballooned (QEMU discards each 4 KiB page
+ * the balloon takes on its own), a longer one as free page reporting
+ * (QEMU discards each reported block, 2 MiB or more, at once).  Both
+ * count pages that held memory (a frame or a zero page), until the guest
+ * writes them again.  Version 1 of the struct (size 80) ends at file_size.
+ */
+struct kvmmem_balloon {
+	__u32 size;		/* sizeof(struct kvmmem_balloon) */
+	__u32 free_state;	/* KVMMEM_FREE_STATE_* */
+	__u64 target;		/* bytes the policy gives the VM */
+	__u64 balloon_target;	/* bytes the guest should keep now */
+	__u64 resident;		/* bytes of guest memory with an entry */
+	__u64 ballooned;	/* bytes given back by the balloon */
+	__u64 free_reported;	/* bytes given back by free page reporting */
+	__u64 swapped_out;	/* bytes paged out by the host */
+	__u64 compressed;	/* 0: kvmmem does not compress guest memory */
+	__u64 seq;		/* publications of balloon_target so far */
+	__u64 file_size;	/* the file's size then, in bytes */
+};
+
+/* Read the balloon channel; acknowledges POLLPRI for this descriptor. */
+#define KVMMEM_IOC_GET_BALLOON	_IOWR(KVMMEM_IOC_MAGIC, 0x06, struct kvmmem_balloon)
+
 #endif /* _UAPI_LINUX_KVMMEM_H */
