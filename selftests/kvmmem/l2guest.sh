@@ -30,6 +30,8 @@ L2_ACCEL=${KVMMEM_GUEST_ACCEL:-kvm}
 L2_APPEND="console=ttyS0 quiet panic=-1"
 # Extra QEMU arguments, for debugging: e.g. "-d cpu_reset -D /tmp/reset.log".
 L2_QEMU_ARGS=${KVMMEM_GUEST_QEMU_ARGS:-}
+# The balloon device, with its properties (free-page-reporting=on...).
+L2_BALLOON=${L2_BALLOON:-virtio-balloon-pci}
 KVMMEMCTL=${KVMMEMCTL:-kvmmemctl}
 KVMMEM_SYSFS=${KVMMEM_SYSFS:-/sys/kernel/mm/kvmmem}
 
@@ -80,7 +82,7 @@ l2_start() {
 	fi
 	qemu-system-x86_64 -accel "$L2_ACCEL" -cpu "$cpu" -m "${mb}M" -smp 1 \
 		-nodefaults -no-user-config -display none -no-reboot "$@" \
-		-device virtio-balloon-pci \
+		-device "$L2_BALLOON" \
 		-kernel "$L2_KERNEL" -initrd "$L2_INITRD" -append "$L2_APPEND" \
 		-serial "pipe:$dir/serial" \
 		-qmp "unix:$dir/qmp.sock,server=on,wait=off" $L2_QEMU_ARGS \
@@ -246,16 +248,22 @@ l2_kill_all() {
 # the end of the guest's console and of QEMU's log.  If QEMU still runs, it
 # also types an empty line and shows what that brings: output that resumes
 # after a keystroke means the guest's serial transmit interrupt got lost.
+# l2_comment: stdin as TAP comments, every line ended, the last too (a
+# guest's prompt has no newline, and the next TAP line must not join it).
+l2_comment() {
+	awk '{ print "# " $0 }'
+}
+
 l2_tail() {
 	local dir
 	dir=$(l2_dir "$1")
 	echo "# --- $1 console (last 15 lines) ---"
-	l2_console "$1" | tail -n 15 | sed 's/^/# /'
+	l2_console "$1" | tail -n 15 | l2_comment
 	echo "# --- $1 qemu.log ---"
-	tail -n 15 "$dir/qemu.log" | sed 's/^/# /'
+	tail -n 15 "$dir/qemu.log" | l2_comment
 	l2_alive "$1" || return 0
 	echo "# --- $1: $(l2_qmp "$1" '{"execute":"query-status"}' 2>&1)"
 	l2_type "$1" "" && sleep 5
 	echo "# --- $1 console after typing a newline ---"
-	l2_console "$1" "$(cat "$dir/mark")" | sed 's/^/# /'
+	l2_console "$1" "$(cat "$dir/mark")" | l2_comment
 }

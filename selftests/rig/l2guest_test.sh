@@ -27,15 +27,18 @@ dribble() {
 	done
 }
 
-# The fake guest: each typed line is echoed after a prompt, then run by sh
-# and its output printed, each line ended by "\r\n".
+# The fake guest: a prompt with no newline; each typed line is echoed
+# after it, then run by sh and its output printed, each line ended by
+# "\r\n", then the next prompt.
 fake_guest() {
 	local line out
 	exec 3<>"$GUEST/serial.in"
+	printf 'guest# ' >>"$GUEST/console.log"
 	while IFS= read -r line <&3; do
-		dribble "~ # $line"$'\r\n'
+		dribble "$line"$'\r\n'
 		out=$(sh -c "$line" 2>&1 || true)
 		[ -z "$out" ] || dribble "${out//$'\n'/$'\r\n'}"$'\r\n'
+		dribble 'guest# '
 	done
 }
 
@@ -65,7 +68,7 @@ result() {
 
 main() {
 	local answer hex=0123456789abcdef0123456789abcdef
-	echo "1..6"
+	echo "1..7"
 	start_guest
 	answer=$(in_guest_helpers "l2_query g 30 '\$(echo $hex)'" || echo "(failed)")
 	result "$answer" "$hex" "l2_query: a 32-character answer that arrives in pieces is read whole"
@@ -79,6 +82,8 @@ main() {
 	result "$answer" 3 "l2_run: the command's exit status"
 	answer=$(in_guest_helpers "l2_run g 30 'true'; echo \$?")
 	result "$answer" 0 "l2_run: success"
+	answer=$(in_guest_helpers "l2_tail g 2>/dev/null; echo 'ok 2 - next'" | tail -n 1)
+	result "$answer" "ok 2 - next" "l2_tail: a prompt with no newline does not swallow the next TAP line"
 	echo "# $((count - failed)) of $count passed"
 	[ "$failed" -eq 0 ]
 }
