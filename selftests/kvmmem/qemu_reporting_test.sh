@@ -1,0 +1,155 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# qemu_reporting_test.sh: stock QEMU with guest RAM on kvmmem and free
+# page reporting (virtio-balloon-pci,free-page-reporting=on; libvirt's
+# freePageReporting='on').  Runs inside the test VM and prints TAP.  One L2
+# guest of GUEST_MB, no balloon command at any point:
+#
+#   1 the guest boots from the kvmmem file and reaches its shell
+#   2 the guest writes FILL_MB into its tmpfs: its file holds more than that
+#   3 the guest deletes it: within REPORT_WAIT s, with no balloon command,
+#     kvmmem's frames fall by at least 80% of FILL_MB, counted as
+#     free-reported (the file's free_reported and the global
+#     free_reported_pages), not as ballooned (balloon_inflated unchanged)
+#   4 the guest writes REFILL_MB again (into pages it reported) and still
+#     answers, and free_page_reused counts pages taken back
+#   5 once QEMU quit and kvmmem is unmounted, pages_allocated is back where
+#     it was and no page is counted as given back
+set -eu
+
+for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
+	[ -f "$lib/l2guest.sh" ] && break
+done
+L2_BALLOON=virtio-balloon-pci,free-page-reporting=on
+. "$lib/l2guest.sh"
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$lib/tap.sh"
+
+GUEST_MB=256
+FILL_MB=128
+REFILL_MB=64
+# The issue asks for 30 s; the guest reports a block 2 s (its time) after
+# it is freed, in batches.
+REPORT_WAIT=30
+BOOT_TIMEOUT=${KVMMEM_BOOT_TIMEOUT:-240}
+CMD_TIMEOUT=120
+# three times that under lockdep and KASAN (qemu_share_test.sh says why)
+if [ -e /proc/lockdep ]; then
+	BOOT_TIMEOUT=$((BOOT_TIMEOUT * 3))
+	CMD_TIMEOUT=$((CMD_TIMEOUT * 3))
+	REPORT_WAIT=$((REPORT_WAIT * 3))
+fi
+NTESTS=5
+
+L2_WORK=$(mktemp -d /tmp/qemu_reporting.XXXXXX)
+mnt=$L2_WORK/mnt
+mounted=0
+
+cleanup() {
+	l2_kill_all
+	[ $mounted -eq 0 ] || umount "$mnt" 2>/dev/null || true
+	rm -rf "$L2_WORK"
+}
+
+# file_counter NAME: a counter of vm1's kvmmem file.
+file_counter() {
+	cat "$KVMMEM_SYSFS/backends/$(stat -c %i "$mnt/vm1")/$1"
+}
+
+echo "TAP version 13"
+echo "1..$NTESTS"
+[ -c /dev/kvm ] || [ "$L2_ACCEL" != kvm ] || tap_skip_all $NTESTS qemu_reporting "no /dev/kvm (nested virtualization unavailable)"
+[ -d "$KVMMEM_SYSFS" ] || tap_bail "$KVMMEM_SYSFS missing: kvmmem.ko is not loaded"
+[ -f "$L2_KERNEL" ] && [ -f "$L2_INITRD" ] || tap_bail "no L2 guest at $L2_KERNEL, $L2_INITRD"
+command -v qemu-system-x86_64 >/dev/null || tap_bail "qemu-system-x86_64 not found"
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$mnt"
+mount -t kvmmem -o size=1G none "$mnt" || tap_bail "cannot mount kvmmem"
+mounted=1
+start_kb=$(kvmmem_held_kb)
+reported_start=$(kvmmem_counter free_reported_pages)
+ballooned_start=$(kvmmem_counter ballooned_pages)
+
+# 1: boot
+t0=$(date +%s)
+touch "$mnt/vm1"
+l2_start vm1 "$mnt/vm1" $GUEST_MB
+up=1
+l2_wait_ready vm1 "$BOOT_TIMEOUT" && l2_answers vm1 60 && up=0
+echo "# L2 boot took $(($(date +%s) - t0)) s (accel $L2_ACCEL)"
+[ $up -eq 0 ] || l2_tail vm1
+tap_result $up "guest with free page reporting boots with its RAM on kvmmem"
+
+# 2: fill
+rc=1
+if [ $up -eq 0 ]; then
+	before_kb=$(kvmmem_held_kb)
+	if l2_run vm1 $CMD_TIMEOUT "dd if=/dev/zero of=/dev/shm/fill bs=1M count=$FILL_MB"; then
+		filled_kb=$(kvmmem_held_kb)
+		resident=$(file_counter resident)
+		echo "# guest wrote $FILL_MB MiB: kvmmem holds $((before_kb / 1024)) -> $((filled_kb / 1024)) MiB, the file $((resident / 256)) MiB"
+		# Some were resident before: pages the guest had freed but not
+		# reported (blocks below 2 MiB).
+		[ $((resident / 256)) -ge $FILL_MB ] && rc=0
+	fi
+fi
+[ $rc -eq 0 ] || [ $up -ne 0 ] || l2_tail vm1
+tap_result $rc "the guest's $FILL_MB MiB are held in kvmmem frames"
+
+# 3: free it in the guest; wait for the reports
+rc=1
+if [ $up -eq 0 ] && l2_run vm1 60 "rm /dev/shm/fill"; then
+	inflated0=$(kvmmem_counter balloon_inflated)
+	t0=$(date +%s)
+	want_kb=$((FILL_MB * 1024 * 8 / 10))
+	while :; do
+		freed_kb=$((filled_kb - $(kvmmem_held_kb)))
+		waited=$(($(date +%s) - t0))
+		[ $freed_kb -ge $want_kb ] && break
+		[ $waited -ge $REPORT_WAIT ] && break
+		sleep 1
+	done
+	file_reported=$(file_counter free_reported)
+	echo "# ${waited} s after rm: kvmmem freed $((freed_kb / 1024)) MiB (want $((want_kb / 1024))); the file's free_reported $((file_reported / 256)) MiB; free_reported_pages $reported_start -> $(kvmmem_counter free_reported_pages); balloon_inflated +$(($(kvmmem_counter balloon_inflated) - inflated0))"
+	[ $freed_kb -ge $want_kb ] &&
+		[ $((file_reported * 4)) -ge $want_kb ] &&
+		[ "$(kvmmem_counter balloon_inflated)" -eq "$inflated0" ] && rc=0
+fi
+[ $rc -eq 0 ] || [ $up -ne 0 ] || l2_tail vm1
+tap_result $rc "freed guest memory comes back within $REPORT_WAIT s, counted as free-reported"
+
+# 4: the guest uses reported memory again
+rc=1
+if [ $up -eq 0 ]; then
+	reused0=$(kvmmem_counter free_page_reused)
+	if l2_run vm1 $CMD_TIMEOUT "dd if=/dev/zero of=/dev/shm/refill bs=1M count=$REFILL_MB" &&
+		l2_answers vm1 60; then
+		reused=$(($(kvmmem_counter free_page_reused) - reused0))
+		echo "# guest rewrote $REFILL_MB MiB; free_page_reused +$reused"
+		[ $reused -gt 0 ] && rc=0
+	fi
+fi
+[ $rc -eq 0 ] || [ $up -ne 0 ] || l2_tail vm1
+tap_result $rc "the guest writes reported memory again, counted as reused"
+
+# 5: everything given back
+rc=0
+l2_quit vm1 60 || rc=1
+umount "$mnt" || rc=1
+mounted=0
+i=0
+while [ "$(kvmmem_held_kb)" -ne "$start_kb" ] && [ $i -lt 50 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+end_kb=$(kvmmem_held_kb)
+echo "# after umount: kvmmem holds $end_kb KiB (before: $start_kb KiB); free_reported_pages $(kvmmem_counter free_reported_pages), ballooned_pages $(kvmmem_counter ballooned_pages)"
+[ "$end_kb" -eq "$start_kb" ] &&
+	[ "$(kvmmem_counter free_reported_pages)" -eq "$reported_start" ] &&
+	[ "$(kvmmem_counter ballooned_pages)" -eq "$ballooned_start" ] || rc=1
+tap_result $rc "quit and umount give every frame back and forget the reports"
+
+[ $tap_failed -eq 0 ]
