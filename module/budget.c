@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "budget.h"
 #include "fs.h"
+#include "paging.h"
 #include "stats.h"
 
 /*
@@ -138,12 +139,28 @@ static bool charge(struct inode *inode, struct kvmmem_budget *budget)
 	return false;
 }
 
+/* Charge a frame, reaping held frames or paging out to make room. */
+static bool charge_or_make_room(struct inode *inode, struct kvmmem_budget *budget)
+{
+	unsigned int attempt = 0;
+
+	while (!charge(inode, budget)) {
+		if (kvmmem_budget_reap(budget, ULONG_MAX) && charge(inode, budget))
+			break;
+		if (!kvmmem_paging_make_room(inode, attempt++))
+			return false;
+	}
+	kvmmem_paging_charged(KVMMEM_SB(inode->i_sb));
+	return true;
+}
+
 /**
  * kvmmem_budget_alloc_frame() - a zeroed machine page charged to the mount
- * @inode: the file it is for
+ * @inode: the file it is for, pinned by the caller
  *
  * When the mount is full, frames held elsewhere that have been freed
- * since are reaped first.
+ * since are reaped first; then, if the mount has a backing store, pages
+ * are paged out to make room (paging.c), which may wait.
  *
  * Return: the page (one reference), or ERR_PTR(-ENOSPC) when the mount is
  * full, ERR_PTR(-ENOMEM).
@@ -153,8 +170,7 @@ struct page *kvmmem_budget_alloc_frame(struct inode *inode)
 	struct kvmmem_budget *budget = inode_budget(inode);
 	struct page *page;
 
-	if (!charge(inode, budget) &&
-	    (!kvmmem_budget_reap(budget, ULONG_MAX) || !charge(inode, budget))) {
+	if (!charge_or_make_room(inode, budget)) {
 		kvmmem_count(KVMMEM_EV_ALLOC_FAILURES, 1);
 		pr_warn_ratelimited("kvmmem: %s: mount full (size=%lu pages), no frame for inode %lu\n",
 				    current->comm, budget->max_pages,

@@ -7,9 +7,10 @@
  * and balloon inflation arrives as fallocate(PUNCH_HOLE).  Directories
  * exist so libvirt's memory_backing_dir can point into a mount.  Like
  * ramfs, the dentry tree is pinned in memory and the namespace operations
- * come from libfs; what is ours is the data side: the pmap of each file,
- * the size= budget of the mount, and the accounting that makes statfs and
- * st_blocks tell the truth about host memory.
+ * come from libfs; what is ours is the data side (file.c, fault.c, the
+ * pmap of each file), the size= budget and the backing store of the
+ * mount, and the accounting that makes statfs and st_blocks tell the truth
+ * about host memory.
  *
  * Sizes: i_size is the guest memory size; st_blocks counts resident
  * frames.  Shrinking a file frees the frames past the new end of file.
@@ -20,30 +21,25 @@
  * until the last mapping and descriptor go.
  */
 #include <linux/fs.h>
-#include <linux/falloc.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
-#include <linux/highmem.h>
 #include <linux/module.h>
-#include <linux/pagemap.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
-#include <linux/uio.h>
 #include <linux/kvmmem.h>
 
 #include "alloc.h"
 #include "compat.h"
-#include "fault.h"
+#include "file.h"
 #include "fs.h"
 #include "frametab.h"
-#include "ioctl.h"
 #include "pmap.h"
 #include "registry.h"
 #include "share.h"
 #include "stats.h"
+#include "swap.h"
 #include "sysfs.h"
 
 /* Default size=: half of RAM, as tmpfs does. */
@@ -57,8 +53,6 @@
 
 static struct kmem_cache *kvmmem_inode_cachep;
 static const struct inode_operations kvmmem_dir_inode_ops;
-static const struct inode_operations kvmmem_file_inode_ops;
-static const struct file_operations kvmmem_file_ops;
 
 /*
  * Inode numbers.  A regular file's is its registry id plus one: unique
@@ -158,300 +152,6 @@ static int kvmmem_mkdir(struct kvmmem_idmap *idmap, struct inode *dir,
 	return err;
 }
 
-/*
- * Zero [from, to) inside one page, if that page holds a frame; a shared
- * frame is copied first, a hole or the zero entry needs nothing.
- */
-static int zero_partial_page(struct inode *inode, loff_t from, loff_t to)
-{
-	void *entry = kvmmem_pmap_entry(inode, from >> PAGE_SHIFT);
-	struct page *page;
-
-	if (!kvmmem_entry_page(entry))
-		return 0;
-	page = kvmmem_pmap_lock_page(inode, from >> PAGE_SHIFT,
-				     KVMMEM_PMAP_WRITE);
-	if (IS_ERR(page))
-		return PTR_ERR(page);
-	zero_user_segment(page, offset_in_page(from),
-			  offset_in_page(to - 1) + 1);
-	unlock_page(page);
-	put_page(page);
-	return 0;
-}
-
-/* Zero the partial pages at both ends of [start, end) in place. */
-static int zero_range_edges(struct inode *inode, loff_t start, loff_t end)
-{
-	loff_t head_end = min(round_up(start, PAGE_SIZE), end);
-	int err = 0;
-
-	if (offset_in_page(start))
-		err = zero_partial_page(inode, start, head_end);
-	if (!err && offset_in_page(end) &&
-	    round_down(end, PAGE_SIZE) >= head_end)
-		err = zero_partial_page(inode, round_down(end, PAGE_SIZE), end);
-	return err;
-}
-
-/* Admission for the file at @size: its reservation follows the size. */
-static int admit_size(struct inode *inode, loff_t size)
-{
-	struct kvmmem_vm_alloc *va = &KVMMEM_I(inode)->alloc;
-
-	return kvmmem_alloc_admit(inode, va->min_pages, va->max_pages, size);
-}
-
-static int set_size(struct inode *inode, loff_t size)
-{
-	int err = admit_size(inode, size);
-
-	if (!err)
-		i_size_write(inode, size);
-	return err;
-}
-
-/* Caller holds i_rwsem. */
-static int kvmmem_resize(struct inode *inode, loff_t size)
-{
-	loff_t old = i_size_read(inode);
-	unsigned long freed;
-	int err;
-
-	lockdep_assert_held_write(&inode->i_rwsem);
-	if (size >= old)
-		return set_size(inode, size);
-	err = zero_range_edges(inode, size, min(old, round_up(size, PAGE_SIZE)));
-	if (err)
-		return err;
-	err = set_size(inode, size);
-	if (err)
-		return err;
-	freed = kvmmem_pmap_remove(inode, DIV_ROUND_UP(size, PAGE_SIZE),
-				   ULONG_MAX);
-	kvmmem_count(KVMMEM_EV_FREED_BY_TRUNCATE, freed);
-	return 0;
-}
-
-static int kvmmem_setattr(struct kvmmem_idmap *idmap, struct dentry *dentry,
-			  struct iattr *attr)
-{
-	struct inode *inode = d_inode(dentry);
-	int err;
-
-	err = setattr_prepare(idmap, dentry, attr);
-	if (err)
-		return err;
-	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode)) {
-		err = kvmmem_resize(inode, attr->ia_size);
-		if (err)
-			return err;
-	}
-	setattr_copy(idmap, inode, attr);
-	mark_inode_dirty(inode);
-	return 0;
-}
-
-static ssize_t kvmmem_read_iter(struct kiocb *iocb, struct iov_iter *to)
-{
-	struct inode *inode = file_inode(iocb->ki_filp);
-	loff_t pos = iocb->ki_pos, size = i_size_read(inode);
-	ssize_t done = 0, err = 0;
-
-	while (iov_iter_count(to) && pos < size) {
-		size_t off = offset_in_page(pos), copied;
-		size_t len = min3(PAGE_SIZE - off, (size_t)(size - pos),
-				  iov_iter_count(to));
-		struct page *page = kvmmem_pmap_get(inode, pos >> PAGE_SHIFT);
-
-		if (page) {
-			copied = copy_page_to_iter(page, off, len, to);
-			put_page(page);
-		} else {
-			copied = iov_iter_zero(len, to);
-		}
-		pos += copied;
-		done += copied;
-		if (copied < len) {
-			err = -EFAULT;
-			break;
-		}
-		cond_resched();
-	}
-	iocb->ki_pos = pos;
-	file_accessed(iocb->ki_filp);
-	return done ? done : err;
-}
-
-/* Caller holds i_rwsem; no other lock, since the copy may fault. */
-static ssize_t write_pages(struct inode *inode, loff_t *ppos,
-			   struct iov_iter *from)
-{
-	loff_t pos = *ppos;
-	ssize_t done = 0, err = 0;
-
-	lockdep_assert_held_write(&inode->i_rwsem);
-	while (iov_iter_count(from)) {
-		size_t off = offset_in_page(pos), copied;
-		size_t len = min(PAGE_SIZE - off, iov_iter_count(from));
-		struct page *page = kvmmem_pmap_lock_page(inode, pos >> PAGE_SHIFT,
-							  KVMMEM_PMAP_WRITE);
-
-		if (IS_ERR(page)) {
-			err = PTR_ERR(page);
-			break;
-		}
-		/* Our reference keeps the scanner off it while we copy. */
-		unlock_page(page);
-		copied = copy_page_from_iter(page, off, len, from);
-		put_page(page);
-		pos += copied;
-		done += copied;
-		if (copied < len) {
-			err = -EFAULT;
-			break;
-		}
-		cond_resched();
-	}
-	*ppos = pos;
-	return done ? done : err;
-}
-
-static ssize_t kvmmem_write_iter(struct kiocb *iocb, struct iov_iter *from)
-{
-	struct inode *inode = file_inode(iocb->ki_filp);
-	ssize_t ret;
-
-	inode_lock(inode);
-	ret = generic_write_checks(iocb, from);
-	if (ret <= 0)
-		goto out;
-	/* a write by another user drops setuid/setgid, as on any fs */
-	ret = file_remove_privs(iocb->ki_filp);
-	if (ret)
-		goto out;
-	ret = file_update_time(iocb->ki_filp);
-	if (ret)
-		goto out;
-	if (iocb->ki_pos + iov_iter_count(from) > i_size_read(inode)) {
-		ret = admit_size(inode, iocb->ki_pos + iov_iter_count(from));
-		if (ret)
-			goto out;
-	}
-	ret = write_pages(inode, &iocb->ki_pos, from);
-	if (iocb->ki_pos > i_size_read(inode))
-		i_size_write(inode, iocb->ki_pos);
-	if (iov_iter_count(from))
-		/* a short write past EOF may have left a frame beyond it */
-		kvmmem_pmap_remove(inode,
-				   DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE),
-				   ULONG_MAX);
-out:
-	inode_unlock(inode);
-	return ret;
-}
-
-/*
- * The guest gives pages back through QEMU, which punches them out: one
- * 4 KiB page at a time for each page the balloon takes, and at least a
- * 2 MiB block (the guest's page_reporting_order) for each free block a
- * guest reports.  So the length tells the two apart.
- */
-#define KVMMEM_REPORT_MIN_BYTES	SZ_2M
-
-static int punch_hole(struct inode *inode, loff_t start, loff_t len)
-{
-	loff_t end = start + len;
-	unsigned long freed;
-	int err;
-
-	err = zero_range_edges(inode, start, end);
-	if (err)
-		return err;
-	if (round_up(start, PAGE_SIZE) >= round_down(end, PAGE_SIZE))
-		return 0;
-	freed = kvmmem_pmap_release(inode, round_up(start, PAGE_SIZE) >> PAGE_SHIFT,
-				    round_down(end, PAGE_SIZE) >> PAGE_SHIFT,
-				    len >= KVMMEM_REPORT_MIN_BYTES ?
-				    KVMMEM_VALUE_REPORTED : KVMMEM_VALUE_BALLOONED);
-	kvmmem_count(KVMMEM_EV_FREED_BY_PUNCH, freed);
-	return 0;
-}
-
-/*
- * Frames for [start, start + len).  With KEEP_SIZE, not past EOF: a frame
- * there is reachable by no fault and no read, and would escape admission,
- * which follows the size.  Shared frames stay shared.
- */
-static int preallocate(struct inode *inode, int mode, loff_t start, loff_t len)
-{
-	bool grow = !(mode & FALLOC_FL_KEEP_SIZE) && start + len > i_size_read(inode);
-	loff_t end = grow ? start + len : min(start + len, i_size_read(inode));
-	pgoff_t gfn;
-	int err;
-
-	if (grow) {
-		err = admit_size(inode, start + len);
-		if (err)
-			return err;
-	}
-
-	for (gfn = start >> PAGE_SHIFT; gfn < DIV_ROUND_UP(end, PAGE_SIZE); gfn++) {
-		struct page *page = kvmmem_pmap_lock_page(inode, gfn,
-							  KVMMEM_PMAP_FILL);
-
-		if (IS_ERR(page))
-			return PTR_ERR(page);
-		unlock_page(page);
-		put_page(page);
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
-	}
-	if (grow)
-		i_size_write(inode, start + len);
-	return 0;
-}
-
-static long kvmmem_fallocate(struct file *file, int mode, loff_t start,
-			     loff_t len)
-{
-	struct inode *inode = file_inode(file);
-	int err;
-
-	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) {
-		pr_warn_ratelimited("kvmmem: %s: fallocate mode %#x not supported (only PUNCH_HOLE|KEEP_SIZE and preallocation)\n",
-				    current->comm, mode);
-		return -EOPNOTSUPP;
-	}
-	inode_lock(inode);
-	if (mode & FALLOC_FL_PUNCH_HOLE)
-		err = punch_hole(inode, start, len);
-	else
-		err = preallocate(inode, mode, start, len);
-	if (!err)
-		kvmmem_inode_touch(inode);
-	inode_unlock(inode);
-	return err;
-}
-
-static const struct file_operations kvmmem_file_ops = {
-	.owner		= THIS_MODULE,
-	.llseek		= generic_file_llseek,
-	.read_iter	= kvmmem_read_iter,
-	.write_iter	= kvmmem_write_iter,
-	.mmap		= kvmmem_fault_mmap,
-	.fsync		= noop_fsync,
-	.fallocate	= kvmmem_fallocate,
-	.poll		= kvmmem_balloon_poll,
-	.unlocked_ioctl	= kvmmem_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-};
-
-static const struct inode_operations kvmmem_file_inode_ops = {
-	.setattr	= kvmmem_setattr,
-};
-
 static const struct inode_operations kvmmem_dir_inode_ops = {
 	.create		= kvmmem_create,
 	.lookup		= simple_lookup,
@@ -528,6 +228,10 @@ static int kvmmem_show_options(struct seq_file *m, struct dentry *root)
 	if (!gid_eq(sbi->root_gid, GLOBAL_ROOT_GID))
 		seq_printf(m, ",gid=%u",
 			   from_kgid_munged(&init_user_ns, sbi->root_gid));
+	if (sbi->swap_path) {
+		seq_puts(m, ",swapfile=");
+		seq_escape(m, sbi->swap_path, ", \t\n\\");
+	}
 	return 0;
 }
 
@@ -540,7 +244,9 @@ static const struct super_operations kvmmem_super_ops = {
 	.show_options	= kvmmem_show_options,
 };
 
-enum kvmmem_param { OPT_SIZE, OPT_NR_INODES, OPT_MODE, OPT_UID, OPT_GID };
+enum kvmmem_param {
+	OPT_SIZE, OPT_NR_INODES, OPT_MODE, OPT_UID, OPT_GID, OPT_SWAPFILE
+};
 
 static const struct fs_parameter_spec kvmmem_fs_parameters[] = {
 	fsparam_string("size", OPT_SIZE),
@@ -548,6 +254,7 @@ static const struct fs_parameter_spec kvmmem_fs_parameters[] = {
 	fsparam_u32oct("mode", OPT_MODE),
 	fsparam_u32("uid", OPT_UID),
 	fsparam_u32("gid", OPT_GID),
+	fsparam_string("swapfile", OPT_SWAPFILE),
 	{}
 };
 
@@ -612,6 +319,14 @@ static int kvmmem_parse_param(struct fs_context *fc, struct fs_parameter *param)
 			return invalfc(fc, "gid=%u: not mapped in this namespace",
 				       result.uint_32);
 		return 0;
+	case OPT_SWAPFILE:
+		if (param->string[0] != '/')
+			return invalfc(fc, "swapfile=%s: not an absolute path",
+				       param->string);
+		kfree(ctx->swap_path);
+		ctx->swap_path = param->string;
+		param->string = NULL;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -632,6 +347,16 @@ static int kvmmem_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_op = &kvmmem_super_ops;
 	sb->s_time_gran = 1;
 	get_random_bytes(&sbi->content_key, sizeof(sbi->content_key));
+	if (sbi->swap_path) {
+		const char *why = NULL;
+		struct kvmmem_swap *swap = kvmmem_swap_open(sbi->swap_path, &why);
+
+		if (IS_ERR(swap)) {
+			errorf(fc, "swapfile=%s: %s", sbi->swap_path, why);
+			return PTR_ERR(swap);
+		}
+		sbi->swap = swap;
+	}
 
 	root = kvmmem_get_inode(sb, KVMMEM_NOP_IDMAP, NULL,
 				S_IFDIR | sbi->root_mode);
@@ -671,6 +396,10 @@ static int kvmmem_reconfigure(struct fs_context *fc)
 	if (ctx->max_inodes < atomic_read(&sbi->nr_inodes))
 		return invalfc(fc, "nr_inodes=%u: below the %d in use",
 			       ctx->max_inodes, atomic_read(&sbi->nr_inodes));
+	if (ctx->swap_path &&
+	    (!sbi->swap_path || strcmp(ctx->swap_path, sbi->swap_path)))
+		return invalfc(fc, "swapfile=%s: set at mount, cannot change",
+			       ctx->swap_path);
 	if (ctx->budget.max_pages < reserved)
 		return invalfc(fc, "size=%luk: below the %lluk reserved by its files",
 			       ctx->budget.max_pages << (PAGE_SHIFT - 10),
@@ -684,7 +413,11 @@ static int kvmmem_reconfigure(struct fs_context *fc)
 
 static void kvmmem_free_fc(struct fs_context *fc)
 {
-	kfree(fc->fs_private);
+	struct kvmmem_sb_info *ctx = fc->fs_private;
+
+	if (ctx)
+		kfree(ctx->swap_path);
+	kfree(ctx);
 }
 
 static const struct fs_context_operations kvmmem_context_ops = {
@@ -722,6 +455,9 @@ static void kvmmem_kill_sb(struct super_block *sb)
 	kvmmem_registry_drain(sbi);
 	kill_litter_super(sb);
 	kvmmem_budget_drain(&sbi->budget);
+	/* every file is gone, and every slot with it */
+	kvmmem_swap_close(sbi->swap);
+	kfree(sbi->swap_path);
 	if (counted)
 		atomic_long_sub(sbi->budget.max_pages, &kvmmem_mounted_pages);
 	/* A registry lookup may still be looking at it (registry.c). */

@@ -13,6 +13,7 @@
 #include "scan.h"
 
 struct kvmmem_file_kobj;
+struct kvmmem_swap;
 
 struct kvmmem_sb_info {
 	struct kvmmem_budget budget;
@@ -24,6 +25,8 @@ struct kvmmem_sb_info {
 	kuid_t root_uid;
 	kgid_t root_gid;
 	u32 max_inodes;			/* nr_inodes= */
+	char *swap_path;		/* swapfile=, or NULL */
+	struct kvmmem_swap *swap;	/* its backing store, from mount on */
 	atomic_t nr_inodes;		/* files and directories */
 };
 

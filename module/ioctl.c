@@ -259,6 +259,8 @@ static long get_balloon(struct file *file, void __user *uarg)
 			 << PAGE_SHIFT;
 	karg.free_reported = (u64)kvmmem_pmap_released(inode, KVMMEM_VALUE_REPORTED)
 			     << PAGE_SHIFT;
+	karg.swapped_out = (u64)atomic_long_read(&KVMMEM_I(inode)->pmap.swapped)
+			   << PAGE_SHIFT;
 	karg.file_size = i_size_read(inode);
 	return reply(uarg, &karg, sizeof(karg));
 }

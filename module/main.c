@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "fs.h"
+#include "paging.h"
 #include "pmap.h"
 #include "sample.h"
 #include "scan.h"
@@ -35,6 +36,9 @@ static int __init kvmmem_init(void)
 	if (err)
 		goto fail_scan;
 	kvmmem_sample_init();
+	err = kvmmem_paging_init();
+	if (err)
+		goto fail_paging;
 	err = kvmmem_sysfs_init();
 	if (err)
 		goto fail_sysfs;
@@ -45,6 +49,8 @@ static int __init kvmmem_init(void)
 fail_fs:
 	kvmmem_sysfs_exit();
 fail_sysfs:
+	kvmmem_paging_exit();
+fail_paging:
 	kvmmem_sample_exit();
 	kvmmem_scan_exit();
 fail_scan:
@@ -58,6 +64,7 @@ static void __exit kvmmem_exit(void)
 {
 	kvmmem_fs_exit();
 	kvmmem_sysfs_exit();
+	kvmmem_paging_exit();
 	kvmmem_sample_exit();
 	kvmmem_scan_exit();
 	kvmmem_share_exit();

@@ -15,8 +15,9 @@
  * no page.  A page that the guest gave back (punch hole: its balloon or
  * free page reporting) becomes a released entry, another value entry,
  * which remembers how it went until the guest writes the page again.  An
- * empty slot is a hole.  All of them read as zeros.  Swapped-out frames
- * will be value entries in the same slot.
+ * empty slot is a hole.  All of them read as zeros.  A page paged out to
+ * the mount's backing store is a swap entry, a value entry holding its
+ * slot (paging.c), read back at the next fault, read or write.
  *
  * References: every entry that holds a page holds one reference on it;
  * every PTE that maps the page holds its own (taken by the core when our
@@ -61,8 +62,10 @@
 #include "alloc.h"
 #include "budget.h"
 #include "fs.h"
+#include "paging.h"
 #include "share.h"
 #include "stats.h"
+#include "swap.h"
 #include "trace.h"
 
 /* zero_mapped granule: 2 MiB of guest pages per remembered chunk. */
@@ -113,6 +116,7 @@ void kvmmem_pmap_init(struct kvmmem_pmap *pmap)
 	atomic_long_set(&pmap->zero, 0);
 	atomic_long_set(&pmap->ballooned, 0);
 	atomic_long_set(&pmap->reported, 0);
+	atomic_long_set(&pmap->swapped, 0);
 }
 
 static struct xarray *frames_of(struct inode *inode)
@@ -151,14 +155,10 @@ static void account_value(struct inode *inode, enum kvmmem_value value, long n)
 		if (n > 0)
 			kvmmem_count(KVMMEM_EV_PAGES_REPORTED, n);
 		break;
-	case KVMMEM_NR_VALUES:
+	case KVMMEM_VALUE_SWAPPED:
+		atomic_long_add(n, &pmap->swapped);
 		break;
 	}
-}
-
-static enum kvmmem_value value_of(void *entry)
-{
-	return xa_to_value(entry);
 }
 
 static bool zero_maybe_mapped(struct inode *inode, pgoff_t gfn)
@@ -173,8 +173,8 @@ static bool zero_maybe_mapped(struct inode *inode, pgoff_t gfn)
  */
 static void count_taken_back(struct inode *inode, void *old)
 {
-	account_value(inode, value_of(old), -1);
-	kvmmem_count(value_of(old) == KVMMEM_VALUE_BALLOONED ?
+	account_value(inode, kvmmem_entry_kind(old), -1);
+	kvmmem_count(kvmmem_entry_kind(old) == KVMMEM_VALUE_BALLOONED ?
 		     KVMMEM_EV_PAGES_UNBALLOONED :
 		     KVMMEM_EV_PAGES_REPORTED_REUSED, 1);
 }
@@ -242,6 +242,12 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
 	for (;;) {
 		entry = xa_load(frames_of(inode), gfn);
+		if (kvmmem_entry_is_swap(entry)) {
+			page = kvmmem_paging_swap_in(inode, gfn, entry);
+			if (page == ERR_PTR(-EAGAIN))
+				continue;
+			return page;
+		}
 		if (!kvmmem_entry_page(entry)) {
 			if (!(flags & (KVMMEM_PMAP_WRITE | KVMMEM_PMAP_FILL)))
 				return ERR_PTR(-ENOENT);
@@ -323,7 +329,7 @@ struct page *kvmmem_pmap_lock_page(struct inode *inode, pgoff_t gfn,
  *
  * Return: 0 when the fault is done (zeros mapped, or the PTE was found
  * stale and zapped: either way the access is retried); -ENOENT when @gfn
- * holds a frame; -EFAULT past EOF; -ENOMEM.
+ * holds a frame or is swapped out; -EFAULT past EOF; -ENOMEM.
  */
 int kvmmem_pmap_map_zero(struct vm_area_struct *vma, unsigned long addr,
 			 struct inode *inode, pgoff_t gfn)
@@ -338,7 +344,7 @@ int kvmmem_pmap_map_zero(struct vm_area_struct *vma, unsigned long addr,
 		goto out;
 	err = -ENOENT;
 	entry = xa_load(frames_of(inode), gfn);
-	if (kvmmem_entry_page(entry))
+	if (kvmmem_entry_page(entry) || kvmmem_entry_is_swap(entry))
 		goto out;
 	if (!entry && !zero_maybe_mapped(inode, gfn)) {
 		err = xa_err(xa_store(zero_mapped, gfn >> ZERO_MAP_SHIFT,
@@ -568,7 +574,10 @@ static bool drop_entry(struct inode *inode, pgoff_t gfn, void *entry,
 	/* Overwriting a present slot, or erasing, allocates nothing. */
 	if (!page) {
 		xa_store(frames_of(inode), gfn, with, GFP_NOWAIT);
-		account_value(inode, value_of(entry), -1);
+		account_value(inode, kvmmem_entry_kind(entry), -1);
+		if (kvmmem_entry_is_swap(entry))
+			kvmmem_swap_free(KVMMEM_SB(inode->i_sb)->swap,
+					 kvmmem_entry_swap_slot(entry), 1);
 	} else {
 		lock_page(page);
 		xa_store(frames_of(inode), gfn, with, GFP_NOWAIT);
@@ -582,7 +591,7 @@ static bool drop_entry(struct inode *inode, pgoff_t gfn, void *entry,
 			put_page(page);
 	}
 	if (with)
-		account_value(inode, value_of(with), 1);
+		account_value(inode, kvmmem_entry_kind(with), 1);
 	return kvmmem_entry_is_resident(entry);
 }
 
@@ -659,6 +668,52 @@ unsigned long kvmmem_pmap_release(struct inode *inode, pgoff_t first,
 				  pgoff_t end, enum kvmmem_value how)
 {
 	return drop_range(inode, first, end, kvmmem_entry_value(how));
+}
+
+/**
+ * kvmmem_pmap_swapped_out() - a frame was written to a slot: let it go
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @page: the private frame at @gfn, locked, unmapped, with the caller's
+ *	reference; unlocked and released here
+ * @slot: the slot of the backing store that holds its contents
+ *
+ * Caller follows the replacement rule (see DOC).
+ */
+void kvmmem_pmap_swapped_out(struct inode *inode, pgoff_t gfn,
+			     struct page *page, unsigned long slot)
+{
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
+	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_swap(slot));
+	account_entries(inode, -1);
+	account_value(inode, KVMMEM_VALUE_SWAPPED, 1);
+	unlock_page(page);
+	put_page(page);
+	kvmmem_budget_frame_release(inode, page);
+}
+
+/**
+ * kvmmem_pmap_swapped_in() - a slot was read into a new frame: map it
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @old: the swap entry the slot came from
+ * @page: the new frame, locked, seen by nobody yet
+ *
+ * Filled as a hole is (see DOC), under invalidate_lock held shared.
+ *
+ * Return: true if @page is the entry now; false if the entry is no
+ * longer @old (the caller frees @page) or no memory for the xarray.
+ */
+bool kvmmem_pmap_swapped_in(struct inode *inode, pgoff_t gfn, void *old,
+			    struct page *page)
+{
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
+	if (xa_cmpxchg(frames_of(inode), gfn, old, page, GFP_KERNEL_ACCOUNT) != old)
+		return false;
+	account_value(inode, KVMMEM_VALUE_SWAPPED, -1);
+	account_entries(inode, 1);
+	return true;
 }
 
 /**

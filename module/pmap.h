@@ -14,6 +14,7 @@ struct kvmmem_pmap {
 	atomic_long_t zero;	/* zero entries */
 	atomic_long_t ballooned;	/* released entries, by kind */
 	atomic_long_t reported;
+	atomic_long_t swapped;	/* swap entries */
 	struct xarray zero_mapped;	/* chunks where zeros were mapped */
 };
 
@@ -32,14 +33,18 @@ struct kvmmem_pmap {
  * @KVMMEM_VALUE_ZERO: the scanner found the page all zero
  * @KVMMEM_VALUE_BALLOONED: released by a small punch hole (balloon)
  * @KVMMEM_VALUE_REPORTED: released by a large one (free page reporting)
- * @KVMMEM_NR_VALUES: how many there are
+ * @KVMMEM_VALUE_SWAPPED: paged out to the mount's backing store; the
+ *	entry is KVMMEM_SWAP_BASE plus the slot
  */
 enum kvmmem_value {
 	KVMMEM_VALUE_ZERO,
 	KVMMEM_VALUE_BALLOONED,
 	KVMMEM_VALUE_REPORTED,
-	KVMMEM_NR_VALUES
+	KVMMEM_VALUE_SWAPPED,
 };
+
+/* Value entries from here on are swap slots. */
+#define KVMMEM_SWAP_BASE	16
 
 /* A tagged struct page pointer is a kernel address: top bits set. */
 #define KVMMEM_VALUE_LIMIT	BIT(48)
@@ -74,16 +79,41 @@ static inline bool kvmmem_entry_is_zero(void *entry)
 	return entry == kvmmem_entry_zero();
 }
 
+static inline void *kvmmem_entry_swap(unsigned long slot)
+{
+	return xa_mk_value(KVMMEM_SWAP_BASE + slot);
+}
+
+static inline bool kvmmem_entry_is_swap(void *entry)
+{
+	return kvmmem_entry_is_value(entry) &&
+	       xa_to_value(entry) >= KVMMEM_SWAP_BASE;
+}
+
+static inline unsigned long kvmmem_entry_swap_slot(void *entry)
+{
+	return xa_to_value(entry) - KVMMEM_SWAP_BASE;
+}
+
+/* The kind of a value entry. */
+static inline enum kvmmem_value kvmmem_entry_kind(void *entry)
+{
+	return kvmmem_entry_is_swap(entry) ? KVMMEM_VALUE_SWAPPED :
+	       xa_to_value(entry);
+}
+
 /* Ballooned or reported: no frame, not resident, reads as zeros. */
 static inline bool kvmmem_entry_is_released(void *entry)
 {
-	return kvmmem_entry_is_value(entry) && !kvmmem_entry_is_zero(entry);
+	return entry == kvmmem_entry_value(KVMMEM_VALUE_BALLOONED) ||
+	       entry == kvmmem_entry_value(KVMMEM_VALUE_REPORTED);
 }
 
 /* A frame or the zero entry: what resident counts. */
 static inline bool kvmmem_entry_is_resident(void *entry)
 {
-	return entry && !kvmmem_entry_is_released(entry);
+	return entry && (!kvmmem_entry_is_value(entry) ||
+			 kvmmem_entry_is_zero(entry));
 }
 
 /* The frame an entry holds; NULL for a hole and for a value entry. */
@@ -127,5 +157,9 @@ unsigned long kvmmem_pmap_release(struct inode *inode, pgoff_t first,
 				  pgoff_t end, enum kvmmem_value how);
 unsigned long kvmmem_pmap_released(struct inode *inode,
 				   enum kvmmem_value how);
+void kvmmem_pmap_swapped_out(struct inode *inode, pgoff_t gfn,
+			     struct page *page, unsigned long slot);
+bool kvmmem_pmap_swapped_in(struct inode *inode, pgoff_t gfn, void *old,
+			    struct page *page);
 
 #endif /* KVMMEM_PMAP_H */

@@ -30,7 +30,6 @@
 #include "sample.h"
 #include "trace.h"
 
-#define KVMMEM_SAMPLED		XA_MARK_0
 #define MAX_SAMPLE_PAGES	1024
 #define TRIES_PER_SAMPLE	8
 

@@ -3,6 +3,10 @@
 #define KVMMEM_SAMPLE_H
 
 #include <linux/fs.h>
+#include <linux/xarray.h>
+
+/* A pmap entry's mark: sampled this period, not touched since. */
+#define KVMMEM_SAMPLED		XA_MARK_0
 
 extern unsigned int kvmmem_sample_period_ms;
 extern unsigned int kvmmem_sample_pages;

@@ -20,6 +20,13 @@ enum kvmmem_event {
 	KVMMEM_EV_PAGES_UNBALLOONED,
 	KVMMEM_EV_PAGES_REPORTED,
 	KVMMEM_EV_PAGES_REPORTED_REUSED,
+	KVMMEM_EV_PAGES_SWAPPED_OUT,
+	KVMMEM_EV_PAGES_SWAPPED_IN,
+	KVMMEM_EV_SWAP_IO_ERRORS,
+	KVMMEM_EV_CHECKSUM_ERRORS,
+	KVMMEM_EV_SWAP_FULL,
+	KVMMEM_EV_RECLAIM_WAITS,
+	KVMMEM_EV_SWAP_READS,
 	KVMMEM_NR_EVENTS
 };
 
@@ -28,8 +35,9 @@ DECLARE_PER_CPU(unsigned long [KVMMEM_NR_EVENTS], kvmmem_events);
 /*
  * Gauges: machine pages held by all files (the zero frame not counted),
  * live regular files, shared frames (the zero frame not counted), guest
- * pages mapping them, guest pages mapping the zero frame, and guest pages
- * released by the balloon and by free page reporting, not touched since.
+ * pages mapping them, guest pages mapping the zero frame, guest pages
+ * released by the balloon and by free page reporting, not touched since,
+ * and slots of backing stores in use.
  */
 extern atomic_long_t kvmmem_pages_allocated;
 extern atomic_long_t kvmmem_nr_files;
@@ -38,6 +46,7 @@ extern atomic_long_t kvmmem_sharers;
 extern atomic_long_t kvmmem_zero_pages;
 extern atomic_long_t kvmmem_pages_ballooned;
 extern atomic_long_t kvmmem_pages_reported;
+extern atomic_long_t kvmmem_swap_slots_used;
 
 static inline void kvmmem_count(enum kvmmem_event event, unsigned long n)
 {

@@ -65,6 +65,7 @@ GAUGE_ATTR(pages_shared, kvmmem_pages_shared);
 GAUGE_ATTR(zero_pages, kvmmem_zero_pages);
 GAUGE_ATTR(ballooned_pages, kvmmem_pages_ballooned);
 GAUGE_ATTR(free_reported_pages, kvmmem_pages_reported);
+GAUGE_ATTR(swap_slots_used, kvmmem_swap_slots_used);
 
 /* A read-only event counter, summed over CPUs. */
 struct event_attribute {
@@ -100,6 +101,13 @@ EVENT_ATTR(balloon_inflated, KVMMEM_EV_PAGES_BALLOONED);
 EVENT_ATTR(balloon_deflated, KVMMEM_EV_PAGES_UNBALLOONED);
 EVENT_ATTR(free_page_reported, KVMMEM_EV_PAGES_REPORTED);
 EVENT_ATTR(free_page_reused, KVMMEM_EV_PAGES_REPORTED_REUSED);
+EVENT_ATTR(pages_swapped_out, KVMMEM_EV_PAGES_SWAPPED_OUT);
+EVENT_ATTR(pages_swapped_in, KVMMEM_EV_PAGES_SWAPPED_IN);
+EVENT_ATTR(swap_io_errors, KVMMEM_EV_SWAP_IO_ERRORS);
+EVENT_ATTR(checksum_errors, KVMMEM_EV_CHECKSUM_ERRORS);
+EVENT_ATTR(swap_full, KVMMEM_EV_SWAP_FULL);
+EVENT_ATTR(reclaim_waits, KVMMEM_EV_RECLAIM_WAITS);
+EVENT_ATTR(swap_reads, KVMMEM_EV_SWAP_READS);
 
 /* A writable unsigned knob with a range. */
 struct knob_attribute {
@@ -400,6 +408,14 @@ static struct attribute *kvmmem_attrs[] = {
 	&balloon_deflated_attr.attr.attr,
 	&free_page_reported_attr.attr.attr,
 	&free_page_reused_attr.attr.attr,
+	&swap_slots_used_attr.attr.attr,
+	&pages_swapped_out_attr.attr.attr,
+	&pages_swapped_in_attr.attr.attr,
+	&swap_io_errors_attr.attr.attr,
+	&checksum_errors_attr.attr.attr,
+	&swap_full_attr.attr.attr,
+	&reclaim_waits_attr.attr.attr,
+	&swap_reads_attr.attr.attr,
 	&alloc_failures_attr.attr.attr,
 	&run_attr.attr,
 	&pages_to_scan_attr.attr.attr,
@@ -488,6 +504,7 @@ PMAP_ATTR(sharing, sharing);
 PMAP_ATTR(zero, zero);
 PMAP_ATTR(ballooned, ballooned);
 PMAP_ATTR(free_reported, reported);
+PMAP_ATTR(swapped_out, swapped);
 
 static ssize_t domain_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -588,6 +605,7 @@ static struct attribute *file_attrs[] = {
 	&zero_attr.attr.attr,
 	&ballooned_attr.attr.attr,
 	&free_reported_attr.attr.attr,
+	&swapped_out_attr.attr.attr,
 	&balloon_target_attr.attr,
 	&domain_attr.attr,
 	&shares_attr.attr,

@@ -99,6 +99,38 @@ TRACE_EVENT(kvmmem_balloon_target,
 		      __entry->ino, __entry->target, __entry->seq)
 );
 
+TRACE_EVENT(kvmmem_page_out,
+	    TP_PROTO(unsigned long ino, unsigned long gfn, unsigned int n,
+		     unsigned long slot),
+	    TP_ARGS(ino, gfn, n, slot),
+	    TP_STRUCT__entry(__field(unsigned long, ino)
+			     __field(unsigned long, gfn)
+			     __field(unsigned int, n)
+			     __field(unsigned long, slot)),
+	    TP_fast_assign(__entry->ino = ino;
+			   __entry->gfn = gfn;
+			   __entry->n = n;
+			   __entry->slot = slot;),
+	    TP_printk("ino=%lu first_gfn=%#lx pages=%u first_slot=%lu",
+		      __entry->ino, __entry->gfn, __entry->n, __entry->slot)
+);
+
+TRACE_EVENT(kvmmem_page_in,
+	    TP_PROTO(unsigned long ino, unsigned long gfn, unsigned long slot,
+		     int err),
+	    TP_ARGS(ino, gfn, slot, err),
+	    TP_STRUCT__entry(__field(unsigned long, ino)
+			     __field(unsigned long, gfn)
+			     __field(unsigned long, slot)
+			     __field(int, err)),
+	    TP_fast_assign(__entry->ino = ino;
+			   __entry->gfn = gfn;
+			   __entry->slot = slot;
+			   __entry->err = err;),
+	    TP_printk("ino=%lu gfn=%#lx slot=%lu err=%d", __entry->ino,
+		      __entry->gfn, __entry->slot, __entry->err)
+);
+
 #endif /* KVMMEM_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -34,7 +34,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 QEMU=/usr/bin/qemu-system-x86_64
 BUSYBOX=/bin/busybox
 GUEST_SCRIPT=${RIG_GUEST_INITRAMFS:-$RIG_DIR/guest-initramfs.sh}
-L1_MODULES=(kvm_amd)
+# kvm_amd for the guests; loop for swap_test's backing stores.
+L1_MODULES=(kvm_amd loop)
 # Debian builds TCG as a loadable QEMU module; it is tiny, lets the host
 # verify the copy below, and lets a test fall back to TCG when L1 has no KVM.
 QEMU_MODULES=(/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so)

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVMMEM_PAGING_H
+#define KVMMEM_PAGING_H
+
+#include <linux/fs.h>
+
+struct kvmmem_sb_info;
+
+void kvmmem_paging_charged(struct kvmmem_sb_info *sbi);
+bool kvmmem_paging_make_room(struct inode *inode, unsigned int attempt);
+struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
+				   void *entry);
+struct page *kvmmem_paging_read_copy(struct inode *inode, pgoff_t gfn);
+int kvmmem_paging_init(void);
+void kvmmem_paging_exit(void);
+
+#endif /* KVMMEM_PAGING_H */

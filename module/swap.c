@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: swap - a mount's backing store for host demand paging
+ *
+ * ``swapfile=PATH`` names a block device or a regular file that the mount
+ * pages guest memory out to (paper, section 3.3).  The module opens it
+ * itself, with the mounter's credentials, for direct I/O (a copy in the
+ * host's page cache would keep the memory that paging is meant to free)
+ * and exclusively where the kernel can (a block device).  It refuses a
+ * symlink, anything but a regular file or a block device, a file of a
+ * kvmmem mount, an active swap file, a file system without direct I/O,
+ * and a store smaller than MIN_SLOTS pages, each with its reason.
+ *
+ * The store is an array of page-sized slots.  A bitmap says which are in
+ * use, and a checksum of each slot's page is kept in memory beside it, so
+ * that a page read back that is not the page written is an I/O error,
+ * never wrong guest data.  Slots are handed out in contiguous runs from a
+ * rotating cursor, so that a batch of pages goes out in one write.
+ *
+ * The store of a regular file may have holes; writing them can fail when
+ * its file system is full.  Then the pages stay in memory and the error is
+ * counted: nothing is lost.
+ *
+ * Locking: lock guards the bitmap, the cursor and the count; the
+ * checksum of a slot is written before the slot is published in a pmap
+ * entry and read only through one, so it needs no lock.  I/O takes no
+ * lock of ours.
+ */
+#include <linux/bitmap.h>
+#include <linux/blkdev.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/jiffies.h>
+#include <linux/kvmmem.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
+#include <linux/xxhash.h>
+
+#include "stats.h"
+#include "swap.h"
+
+/* Smaller than this is surely a mistake: 1 MiB. */
+#define MIN_SLOTS	256
+/* A bitmap and a checksum per slot: at most 2^32 slots, 16 TiB. */
+#define MAX_SLOTS	BIT_ULL(32)
+
+static u32 page_checksum(struct page *page)
+{
+	void *addr = kmap_local_page(page);
+	u32 sum = xxh32(addr, PAGE_SIZE, 0);
+
+	kunmap_local(addr);
+	return sum;
+}
+
+/* Why @file cannot be a backing store, or NULL; sets *@slots. */
+static const char *unusable(struct file *file, unsigned long *slots)
+{
+	struct inode *inode = file_inode(file);
+	loff_t size;
+
+	if (S_ISBLK(inode->i_mode)) {
+		size = i_size_read(file->f_mapping->host);
+	} else if (S_ISREG(inode->i_mode)) {
+		if (inode->i_sb->s_magic == KVMMEM_SUPER_MAGIC)
+			return "is a file of a kvmmem mount";
+		if (IS_SWAPFILE(inode))
+			return "is in use as swap";
+		size = i_size_read(inode);
+	} else {
+		return "is neither a regular file nor a block device";
+	}
+	*slots = min_t(u64, size >> PAGE_SHIFT, MAX_SLOTS);
+	if (*slots < MIN_SLOTS)
+		return "is smaller than 1 MiB";
+	return NULL;
+}
+
+/**
+ * kvmmem_swap_open() - open and check a backing store
+ * @path: the swapfile= option
+ * @errmsg: set to the reason on failure, for the mount's error
+ *
+ * Return: the store, or ERR_PTR: -ELOOP for a symlink, -EINVAL for a
+ * file that cannot be used, the error of the open, -ENOMEM.
+ */
+struct kvmmem_swap *kvmmem_swap_open(const char *path, const char **errmsg)
+{
+	struct kvmmem_swap *swap;
+	struct file *file;
+	unsigned long slots = 0;
+	int err = -ENOMEM;
+
+	file = filp_open(path, O_RDWR | O_LARGEFILE | O_NOFOLLOW | O_DIRECT |
+			 O_EXCL, 0);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		*errmsg = err == -ELOOP ? "is a symlink" :
+			  err == -EINVAL ? "cannot be opened for direct I/O" :
+			  err == -EBUSY ? "is busy (mounted, or open exclusively)" :
+			  "cannot be opened read-write";
+		return ERR_PTR(err);
+	}
+	*errmsg = unusable(file, &slots);
+	if (*errmsg) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	swap = kzalloc(sizeof(*swap), GFP_KERNEL);
+	if (!swap)
+		goto fail;
+	swap->used = bitmap_zalloc(slots, GFP_KERNEL);
+	swap->sums = vmalloc_array(slots, sizeof(*swap->sums));
+	if (!swap->used || !swap->sums)
+		goto fail;
+	swap->file = file;
+	swap->nr_slots = slots;
+	swap->failed_until = jiffies;
+	spin_lock_init(&swap->lock);
+	return swap;
+fail:
+	if (swap) {
+		bitmap_free(swap->used);
+		vfree(swap->sums);
+		kfree(swap);
+	}
+	fput(file);
+	*errmsg = "no memory for its slot table";
+	return ERR_PTR(err);
+}
+
+/**
+ * kvmmem_swap_close() - let go of a store whose slots are all free
+ * @swap: the store, or NULL
+ */
+void kvmmem_swap_close(struct kvmmem_swap *swap)
+{
+	if (!swap)
+		return;
+	WARN_ON_ONCE(swap->nr_used);
+	fput(swap->file);
+	bitmap_free(swap->used);
+	vfree(swap->sums);
+	kfree(swap);
+}
+
+/**
+ * kvmmem_swap_alloc() - a run of free slots
+ * @swap: the store
+ * @want: how many, at most
+ * @first: set to the first slot of the run
+ *
+ * Return: the run's length, from 1 to @want; 0 when the store is full.
+ */
+unsigned int kvmmem_swap_alloc(struct kvmmem_swap *swap, unsigned int want,
+			       unsigned long *first)
+{
+	unsigned long start, end;
+	unsigned int n = 0;
+
+	spin_lock(&swap->lock);
+	start = find_next_zero_bit(swap->used, swap->nr_slots, swap->cursor);
+	if (start >= swap->nr_slots)
+		start = find_first_zero_bit(swap->used, swap->nr_slots);
+	if (start < swap->nr_slots) {
+		end = find_next_bit(swap->used, min(swap->nr_slots,
+						    start + want), start);
+		n = end - start;
+		bitmap_set(swap->used, start, n);
+		swap->nr_used += n;
+		swap->cursor = end;
+		*first = start;
+	}
+	spin_unlock(&swap->lock);
+	atomic_long_add(n, &kvmmem_swap_slots_used);
+	return n;
+}
+
+/**
+ * kvmmem_swap_free() - give back slots
+ * @swap: the store
+ * @first: the first slot
+ * @n: how many
+ */
+void kvmmem_swap_free(struct kvmmem_swap *swap, unsigned long first,
+		      unsigned int n)
+{
+	spin_lock(&swap->lock);
+	WARN_ON_ONCE(find_next_zero_bit(swap->used, first + n, first) < first + n);
+	bitmap_clear(swap->used, first, n);
+	swap->nr_used -= n;
+	spin_unlock(&swap->lock);
+	atomic_long_sub(n, &kvmmem_swap_slots_used);
+}
+
+/* One synchronous direct I/O of @n pages at slot @first. */
+static int swap_io(struct kvmmem_swap *swap, unsigned long first,
+		   struct page **pages, unsigned int n, bool write)
+{
+	struct bio_vec *bvec = kmalloc_array(n, sizeof(*bvec), GFP_KERNEL);
+	loff_t pos = (loff_t)first << PAGE_SHIFT;
+	struct iov_iter iter;
+	unsigned int i;
+	ssize_t done;
+
+	if (!bvec)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		bvec_set_page(&bvec[i], pages[i], PAGE_SIZE, 0);
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bvec, n,
+		      n * PAGE_SIZE);
+	if (write) {
+		file_start_write(swap->file);
+		done = vfs_iter_write(swap->file, &iter, &pos, 0);
+		file_end_write(swap->file);
+	} else {
+		done = vfs_iter_read(swap->file, &iter, &pos, 0);
+	}
+	kfree(bvec);
+	if (done == (ssize_t)n * PAGE_SIZE)
+		return 0;
+	return done < 0 ? done : -EIO;
+}
+
+/**
+ * kvmmem_swap_write() - write pages to a run of slots, checksums first
+ * @swap: the store
+ * @first: the run's first slot, from kvmmem_swap_alloc()
+ * @pages: the pages, locked and unmapped: nobody may change them
+ * @n: how many
+ *
+ * Return: 0, or the error of the write (counted and logged).
+ */
+int kvmmem_swap_write(struct kvmmem_swap *swap, unsigned long first,
+		      struct page **pages, unsigned int n)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++)
+		swap->sums[first + i] = page_checksum(pages[i]);
+	err = swap_io(swap, first, pages, n, true);
+	if (err) {
+		WRITE_ONCE(swap->failed_until, jiffies + HZ);
+		kvmmem_count(KVMMEM_EV_SWAP_IO_ERRORS, 1);
+		pr_warn_ratelimited("kvmmem: writing %u pages to slot %lu of the backing store failed (%d); they stay in memory\n",
+				    n, first, err);
+	}
+	return err;
+}
+
+/**
+ * kvmmem_swap_read() - read a slot back into a page and check it
+ * @swap: the store
+ * @slot: the slot
+ * @page: a page of ours, not yet visible to anyone
+ *
+ * The caller counts a failure with kvmmem_swap_count_error() once it
+ * knows the slot still held its page (a racing reader may have freed it).
+ *
+ * Return: 0; -EIO when the read failed; -EBADMSG when the page read is
+ * not the one that was written there.
+ */
+int kvmmem_swap_read(struct kvmmem_swap *swap, unsigned long slot,
+		     struct page *page)
+{
+	int err = swap_io(swap, slot, &page, 1, false);
+
+	if (err)
+		return -EIO;
+	return page_checksum(page) == swap->sums[slot] ? 0 : -EBADMSG;
+}
+
+/**
+ * kvmmem_swap_count_error() - count and log a failed kvmmem_swap_read()
+ * @swap: the store
+ * @slot: the slot
+ * @err: what kvmmem_swap_read() returned
+ */
+void kvmmem_swap_count_error(struct kvmmem_swap *swap, unsigned long slot,
+			     int err)
+{
+	if (err == -EBADMSG) {
+		kvmmem_count(KVMMEM_EV_CHECKSUM_ERRORS, 1);
+		pr_err_ratelimited("kvmmem: slot %lu of the backing store does not hold the page written there: I/O error for that guest page\n",
+				   slot);
+	} else {
+		kvmmem_count(KVMMEM_EV_SWAP_IO_ERRORS, 1);
+		pr_warn_ratelimited("kvmmem: reading slot %lu of the backing store failed (%d)\n",
+				    slot, err);
+	}
+}
+
+/**
+ * kvmmem_swap_full() - every slot in use?
+ * @swap: the store
+ *
+ * Return: true if so (a moment's view).
+ */
+bool kvmmem_swap_full(struct kvmmem_swap *swap)
+{
+	return READ_ONCE(swap->nr_used) >= swap->nr_slots;
+}
+
+/**
+ * kvmmem_swap_writable() - worth trying to page out to the store now?
+ * @swap: the store
+ *
+ * Return: false while every slot is in use, and for a second after a
+ * write failed (a full file system under a store file, a failing
+ * device), so that tasks waiting for room get ENOSPC at once rather than
+ * wait for writes bound to fail.
+ */
+bool kvmmem_swap_writable(struct kvmmem_swap *swap)
+{
+	return !kvmmem_swap_full(swap) &&
+	       time_after_eq(jiffies, READ_ONCE(swap->failed_until));
+}
