@@ -39,6 +39,7 @@
 
 #include "alloc.h"
 #include "fs.h"
+#include "paging.h"
 #include "registry.h"
 #include "stats.h"
 #include "trace.h"
@@ -255,6 +256,7 @@ static void update_state(u64 budget)
 	if (new == old)
 		return;
 	WRITE_ONCE(free_state, new);
+	kvmmem_count(KVMMEM_EV_STATE_TRANSITIONS, 1);
 	trace_kvmmem_state_change(kvmmem_policy_state_name(old),
 				  kvmmem_policy_state_name(new), free, budget);
 }
@@ -298,6 +300,9 @@ void kvmmem_alloc_rebalance(void)
 	u32 *scratch, n, i;
 
 	update_state(budget);
+	/* the hard and low states page (paging.c) */
+	if (free_state >= KVMMEM_STATE_HARD)
+		kvmmem_paging_kick();
 	files = kvmalloc_array(max, sizeof(*files), GFP_KERNEL);
 	vms = kvmalloc_array(max, sizeof(*vms), GFP_KERNEL);
 	scratch = kvmalloc_array(KVMMEM_POLICY_SCRATCH_ENTRIES(max),
@@ -316,6 +321,7 @@ void kvmmem_alloc_rebalance(void)
 			WRITE_ONCE(va->target, vms[i].target);
 			kvmmem_balloon_publish(files[i], vms[i].target,
 					       free_state);
+			kvmmem_balloon_check(files[i], free_state);
 		}
 	}
 	for (i = 0; i < n; i++)

@@ -23,6 +23,13 @@
  * What comes back (pages the balloon or free page reporting gave up) is
  * counted by the pmap's released entries (pmap.c).
  *
+ * A VM whose private memory is still above its published target
+ * balloon_timeout_ms after the publication has no balloon, no driver in
+ * the guest, or a guest or QEMU that does not answer: it is counted as
+ * uncooperative, and host paging (paging.c) takes it down to the target
+ * instead, if its mount has a backing store.  It stays so until it gets
+ * there or the target goes.
+ *
  * Locking: lock orders a publication's target and seq against a reader;
  * the wait queue has its own lock.
  */
@@ -33,6 +40,8 @@
 
 #include "balloon.h"
 #include "fs.h"
+#include "paging.h"
+#include "stats.h"
 #include "trace.h"
 
 /* No balloon: the guest keeps all its memory. */
@@ -40,6 +49,8 @@
 /* A new target must move at least this far (pages), or 1/64 of the file */
 #define MIN_STEP_PAGES		(SZ_2M >> PAGE_SHIFT)
 #define STEP_SHIFT		6
+
+unsigned int kvmmem_balloon_timeout_ms = 30000;
 
 static_assert(KVMMEM_FREE_STATE_HIGH == (int)KVMMEM_STATE_HIGH);
 static_assert(KVMMEM_FREE_STATE_SOFT == (int)KVMMEM_STATE_SOFT);
@@ -63,6 +74,8 @@ void kvmmem_balloon_init(struct kvmmem_vm_balloon *balloon)
 	spin_lock_init(&balloon->lock);
 	balloon->target = KEEP_ALL;
 	balloon->seq = 0;
+	balloon->published_at = jiffies;
+	balloon->uncooperative = false;
 }
 
 static bool worth_publishing(u64 old, u64 new, u64 size_pages)
@@ -100,6 +113,7 @@ void kvmmem_balloon_publish(struct inode *inode, u64 target_pages,
 	}
 	balloon->target = new;
 	seq = ++balloon->seq;
+	balloon->published_at = jiffies;
 	spin_unlock(&balloon->lock);
 	trace_kvmmem_balloon_target(inode->i_ino, min(new, size_pages), seq);
 	wake_up_interruptible_poll(&balloon->wait, EPOLLPRI);
@@ -158,4 +172,56 @@ __poll_t kvmmem_balloon_poll(struct file *file, struct poll_table_struct *wait)
 	if (READ_ONCE(balloon->seq) != (uintptr_t)READ_ONCE(file->private_data))
 		mask |= EPOLLPRI;
 	return mask;
+}
+
+/**
+ * kvmmem_balloon_check() - did the VM follow its balloon target in time?
+ * @inode: a VM file
+ * @state: the free memory state
+ *
+ * Called from the sampling work after publishing, one file at a time.
+ */
+void kvmmem_balloon_check(struct inode *inode, enum kvmmem_policy_state state)
+{
+	struct kvmmem_vm_balloon *balloon = balloon_of(inode);
+	u64 private = kvmmem_pmap_private(inode), target;
+	unsigned long since;
+	bool late;
+
+	spin_lock(&balloon->lock);
+	target = balloon->target;
+	since = balloon->published_at;
+	spin_unlock(&balloon->lock);
+	late = state != KVMMEM_STATE_HIGH && target != KEEP_ALL &&
+	       private > target &&
+	       time_after(jiffies, since +
+			  msecs_to_jiffies(READ_ONCE(kvmmem_balloon_timeout_ms)));
+	if (late && !balloon->uncooperative) {
+		kvmmem_count(KVMMEM_EV_UNCOOPERATIVE, 1);
+		pr_info_ratelimited("kvmmem: inode %lu holds %llu pages, %llu over its balloon target for %u ms: paging it\n",
+				    inode->i_ino, private, private - target,
+				    jiffies_to_msecs(jiffies - since));
+	}
+	WRITE_ONCE(balloon->uncooperative, late);
+	if (late)
+		kvmmem_paging_kick();
+}
+
+/**
+ * kvmmem_balloon_uncooperative() - is the VM to be paged to its target?
+ * @inode: a VM file
+ * @target_pages: set to the target when it is
+ *
+ * Return: true if the VM did not follow its balloon target in time.
+ */
+bool kvmmem_balloon_uncooperative(struct inode *inode, u64 *target_pages)
+{
+	struct kvmmem_vm_balloon *balloon = balloon_of(inode);
+
+	if (!READ_ONCE(balloon->uncooperative))
+		return false;
+	spin_lock(&balloon->lock);
+	*target_pages = balloon->target;
+	spin_unlock(&balloon->lock);
+	return *target_pages != KEEP_ALL;
 }

@@ -150,7 +150,7 @@ static bool charge_or_make_room(struct inode *inode, struct kvmmem_budget *budge
 		if (!kvmmem_paging_make_room(inode, attempt++))
 			return false;
 	}
-	kvmmem_paging_charged(KVMMEM_SB(inode->i_sb));
+	kvmmem_paging_charged(inode);
 	return true;
 }
 

@@ -7,13 +7,21 @@
  * pages are written out and their frames freed; a page comes back at the
  * next fault, read or write that needs it, and its slot is freed.
  *
- * Who pages out: a reclaim thread, woken when a charge leaves a mount's
- * free room under its low mark (1/64 of size=, at least one batch), which
- * pages out until the room is twice that.  A task that finds the mount
- * full (a fault, a write) wakes the thread and waits for it, a bounded
- * number of short waits; after that it pages out a batch of its own
- * file itself, so that a fault never waits on a thread that cannot make
- * progress.
+ * Who pages out: a reclaim thread.  It pages a file out when
+ *  - its mount's free room is under its low mark (1/64 of size=, at
+ *    least one batch), until the room is twice that;
+ *  - it did not follow its balloon target in time (balloon.c), down to
+ *    that target;
+ *  - the host's free memory (the budget, alloc.c) is below the hard
+ *    threshold, until it is back above the soft one, if the file holds
+ *    more than its target (policy.rst: the hard and low states page).
+ * A task that finds the mount full (a fault, a write) wakes the thread and
+ * waits for it, a bounded number of short waits; after that it pages out
+ * a batch of its own file itself, so that a fault never waits on a thread
+ * that cannot make progress.  In the low state, a VM above its target
+ * that takes a frame waits the same way, once, for the thread to bring
+ * free memory back (the paper blocks such VMs; here the wait is bounded,
+ * and a VM still above target then pages out a batch of its own).
  *
  * Victims, a batch of up to BATCH pages of one file at a time: first the
  * pages the idle sampler picked this period that the guest has not
@@ -40,6 +48,8 @@
 #include <linux/random.h>
 #include <linux/wait.h>
 
+#include "alloc.h"
+#include "balloon.h"
 #include "budget.h"
 #include "fs.h"
 #include "paging.h"
@@ -59,7 +69,12 @@
 #define WAIT_JIFFIES		(HZ / 20)
 #define DIRECT_TRIES		4
 
+/* In the low state, how long a VM above its target waits for reclaim. */
+#define LOW_WAIT_JIFFIES	(HZ / 10)
+
 static struct task_struct *reclaim_thread;
+/* the host is paging: from below the hard threshold to above the soft */
+static bool host_paging;
 static DECLARE_WAIT_QUEUE_HEAD(reclaim_wait);
 static DECLARE_WAIT_QUEUE_HEAD(room_wait);
 static bool reclaim_wanted;
@@ -75,6 +90,21 @@ static unsigned long free_room(struct kvmmem_budget *budget)
 	long used = atomic_long_read(&budget->used_pages);
 
 	return used < (long)budget->max_pages ? budget->max_pages - used : 0;
+}
+
+/* Is the host's free memory (of the budget) below @percent? */
+static bool host_free_below(u32 percent)
+{
+	u64 budget = kvmmem_alloc_budget();
+	u64 used = atomic_long_read(&kvmmem_pages_allocated);
+	u64 free = budget > used ? budget - used : 0;
+
+	return free * 100 < budget * percent;
+}
+
+static bool above_target(struct inode *inode)
+{
+	return kvmmem_pmap_private(inode) > READ_ONCE(KVMMEM_I(inode)->alloc.target);
 }
 
 /*
@@ -225,17 +255,33 @@ static unsigned int page_out(struct inode *inode)
 	return done;
 }
 
-/* One round over every file of a mount short of room; true on progress. */
+/* Is @inode, on a mount with a backing store, to be paged out now? */
+static bool wants_paging(struct inode *inode, bool host)
+{
+	struct kvmmem_budget *budget = &KVMMEM_SB(inode->i_sb)->budget;
+	u64 target;
+
+	if (free_room(budget) < 2 * low_mark(budget))
+		return true;
+	if (kvmmem_balloon_uncooperative(inode, &target) &&
+	    kvmmem_pmap_private(inode) > target)
+		return true;
+	return host && above_target(inode);
+}
+
+/* One round over every file that is to be paged; true on progress. */
 static bool reclaim_round(void)
 {
 	struct inode *inode;
 	bool progress = false;
 	u32 id = 0;
 
+	if (host_free_below(READ_ONCE(kvmmem_thresholds.hard)))
+		host_paging = true;
+	else if (!host_free_below(READ_ONCE(kvmmem_thresholds.soft)))
+		host_paging = false;
 	while ((inode = kvmmem_registry_next(&id))) {
-		struct kvmmem_sb_info *sbi = KVMMEM_SB(inode->i_sb);
-
-		if (sbi->swap && free_room(&sbi->budget) < 2 * low_mark(&sbi->budget))
+		if (KVMMEM_SB(inode->i_sb)->swap && wants_paging(inode, host_paging))
 			progress |= page_out(inode) > 0;
 		kvmmem_registry_put(inode);
 		cond_resched();
@@ -259,7 +305,10 @@ static int reclaim_main(void *unused)
 	return 0;
 }
 
-static void kick(void)
+/**
+ * kvmmem_paging_kick() - wake the reclaim thread for a round
+ */
+void kvmmem_paging_kick(void)
 {
 	if (!READ_ONCE(reclaim_wanted)) {
 		WRITE_ONCE(reclaim_wanted, true);
@@ -268,15 +317,30 @@ static void kick(void)
 }
 
 /**
- * kvmmem_paging_charged() - a frame was charged to @budget's mount
- * @sbi: the mount
+ * kvmmem_paging_charged() - a frame was charged to @inode's mount
+ * @inode: the file it is for, pinned by the caller
  *
- * Wakes the reclaim thread when the mount's free room runs low.
+ * Wakes the reclaim thread when the mount's free room runs low or the
+ * host's free memory is below the hard threshold; in the low state, makes
+ * a VM above its target wait for reclaim (bounded), then page out a batch
+ * of its own.  Only for files on mounts with a backing store.
  */
-void kvmmem_paging_charged(struct kvmmem_sb_info *sbi)
+void kvmmem_paging_charged(struct inode *inode)
 {
-	if (sbi->swap && free_room(&sbi->budget) < low_mark(&sbi->budget))
-		kick();
+	struct kvmmem_sb_info *sbi = KVMMEM_SB(inode->i_sb);
+	u32 low = READ_ONCE(kvmmem_thresholds.low);
+
+	if (!sbi->swap)
+		return;
+	if (free_room(&sbi->budget) < low_mark(&sbi->budget) ||
+	    host_free_below(READ_ONCE(kvmmem_thresholds.hard)))
+		kvmmem_paging_kick();
+	if (!host_free_below(low) || !above_target(inode))
+		return;
+	kvmmem_count(KVMMEM_EV_LOW_WAITS, 1);
+	wait_event_timeout(room_wait, !host_free_below(low), LOW_WAIT_JIFFIES);
+	if (host_free_below(low) && above_target(inode))
+		page_out(inode);
 }
 
 /**
@@ -305,7 +369,7 @@ bool kvmmem_paging_make_room(struct inode *inode, unsigned int attempt)
 	if (attempt < WAITS) {
 		if (!attempt)
 			kvmmem_count(KVMMEM_EV_RECLAIM_WAITS, 1);
-		kick();
+		kvmmem_paging_kick();
 		wait_event_timeout(room_wait,
 				   atomic_long_read(&room_seq) != seq,
 				   WAIT_JIFFIES);

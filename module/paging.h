@@ -4,9 +4,8 @@
 
 #include <linux/fs.h>
 
-struct kvmmem_sb_info;
-
-void kvmmem_paging_charged(struct kvmmem_sb_info *sbi);
+void kvmmem_paging_kick(void);
+void kvmmem_paging_charged(struct inode *inode);
 bool kvmmem_paging_make_room(struct inode *inode, unsigned int attempt);
 struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
 				   void *entry);

@@ -108,6 +108,9 @@ EVENT_ATTR(checksum_errors, KVMMEM_EV_CHECKSUM_ERRORS);
 EVENT_ATTR(swap_full, KVMMEM_EV_SWAP_FULL);
 EVENT_ATTR(reclaim_waits, KVMMEM_EV_RECLAIM_WAITS);
 EVENT_ATTR(swap_reads, KVMMEM_EV_SWAP_READS);
+EVENT_ATTR(state_transitions, KVMMEM_EV_STATE_TRANSITIONS);
+EVENT_ATTR(uncooperative, KVMMEM_EV_UNCOOPERATIVE);
+EVENT_ATTR(low_waits, KVMMEM_EV_LOW_WAITS);
 
 /* A writable unsigned knob with a range. */
 struct knob_attribute {
@@ -165,6 +168,7 @@ KNOB_ATTR(max_page_sharing, kvmmem_max_page_sharing, 2, 1U << 20);
 KNOB_ATTR(max_hints, kvmmem_max_hints, 0, 1U << 30);
 KNOB_ATTR(tax_rate, kvmmem_tax_rate, 0, KVMMEM_POLICY_TAX_MAX);
 KNOB_ATTR(sample_pages, kvmmem_sample_pages, 1, 1024);
+KNOB_ATTR(balloon_timeout_ms, kvmmem_balloon_timeout_ms, 100, 3600000);
 
 static ssize_t sample_period_ms_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
@@ -416,6 +420,10 @@ static struct attribute *kvmmem_attrs[] = {
 	&swap_full_attr.attr.attr,
 	&reclaim_waits_attr.attr.attr,
 	&swap_reads_attr.attr.attr,
+	&state_transitions_attr.attr.attr,
+	&uncooperative_attr.attr.attr,
+	&low_waits_attr.attr.attr,
+	&balloon_timeout_ms_attr.attr.attr,
 	&alloc_failures_attr.attr.attr,
 	&run_attr.attr,
 	&pages_to_scan_attr.attr.attr,
@@ -559,6 +567,18 @@ static ssize_t balloon_target_show(struct kobject *kobj,
 
 static struct kobj_attribute balloon_target_attr = FILE_ATTR_RO(balloon_target);
 
+static ssize_t uncooperative_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	u64 target;
+
+	return sysfs_emit(buf, "%d\n",
+			  kvmmem_balloon_uncooperative(attr_inode(kobj), &target));
+}
+
+static struct kobj_attribute file_uncooperative_attr =
+	__ATTR(uncooperative, 0400, uncooperative_show, NULL);
+
 static ssize_t active_estimate_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
 {
@@ -607,6 +627,7 @@ static struct attribute *file_attrs[] = {
 	&free_reported_attr.attr.attr,
 	&swapped_out_attr.attr.attr,
 	&balloon_target_attr.attr,
+	&file_uncooperative_attr.attr,
 	&domain_attr.attr,
 	&shares_attr.attr,
 	&min_attr.attr,

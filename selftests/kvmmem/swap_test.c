@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvmmem.h>
-#include <linux/loop.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -28,6 +27,7 @@
 #include <unistd.h>
 
 #include "kvmmem_sysfs.h"
+#include "loopdev.h"
 #include "tap.h"
 
 #define PG 4096L
@@ -37,39 +37,6 @@
 static char dir[] = "/tmp/kvmmem-swap-XXXXXX";
 static char mnt[300], store[300], loopdev[64];
 static int loopfd = -1;
-
-/* A loop device over a new file of @bytes at @path; its name in @dev. */
-static int loop_attach(const char *path, long bytes, char *dev, size_t len)
-{
-	int ctl = open("/dev/loop-control", O_RDWR), n, fd, bfd;
-
-	if (ctl < 0)
-		return -1;
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
-	close(ctl);
-	if (n < 0)
-		return -1;
-	snprintf(dev, len, "/dev/loop%d", n);
-	bfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	fd = open(dev, O_RDWR);
-	if (bfd < 0 || fd < 0 || ftruncate(bfd, bytes) || ioctl(fd, LOOP_SET_FD, bfd)) {
-		tap_diag("loop device over %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	if (bfd >= 0)
-		close(bfd);
-	return fd;
-}
-
-static void loop_detach(int fd)
-{
-	if (fd >= 0) {
-		ioctl(fd, LOOP_CLR_FD, 0);
-		close(fd);
-	}
-}
 
 static int mount_with(const char *where, const char *opts)
 {
