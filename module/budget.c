@@ -154,6 +154,38 @@ static bool charge_or_make_room(struct inode *inode, struct kvmmem_budget *budge
 	return true;
 }
 
+static struct page *alloc_charged(struct kvmmem_budget *budget)
+{
+	struct page *page = alloc_page(KVMMEM_FRAME_GFP);
+
+	if (!page) {
+		atomic_long_dec(&budget->used_pages);
+		kvmmem_count(KVMMEM_EV_ALLOC_FAILURES, 1);
+		return ERR_PTR(-ENOMEM);
+	}
+	atomic_long_inc(&kvmmem_pages_allocated);
+	return page;
+}
+
+/**
+ * kvmmem_budget_try_alloc_frame() - a frame only if there is room now
+ * @inode: the file it is for
+ *
+ * For pages nobody waits for (swap readahead): no reaping, no paging.
+ *
+ * Return: the page (one reference), or NULL.
+ */
+struct page *kvmmem_budget_try_alloc_frame(struct inode *inode)
+{
+	struct kvmmem_budget *budget = inode_budget(inode);
+	struct page *page;
+
+	if (!charge(inode, budget))
+		return NULL;
+	page = alloc_charged(budget);
+	return IS_ERR(page) ? NULL : page;
+}
+
 /**
  * kvmmem_budget_alloc_frame() - a zeroed machine page charged to the mount
  * @inode: the file it is for, pinned by the caller
@@ -168,7 +200,6 @@ static bool charge_or_make_room(struct inode *inode, struct kvmmem_budget *budge
 struct page *kvmmem_budget_alloc_frame(struct inode *inode)
 {
 	struct kvmmem_budget *budget = inode_budget(inode);
-	struct page *page;
 
 	if (!charge_or_make_room(inode, budget)) {
 		kvmmem_count(KVMMEM_EV_ALLOC_FAILURES, 1);
@@ -177,14 +208,7 @@ struct page *kvmmem_budget_alloc_frame(struct inode *inode)
 				    inode->i_ino);
 		return ERR_PTR(-ENOSPC);
 	}
-	page = alloc_page(KVMMEM_FRAME_GFP);
-	if (!page) {
-		atomic_long_dec(&budget->used_pages);
-		kvmmem_count(KVMMEM_EV_ALLOC_FAILURES, 1);
-		return ERR_PTR(-ENOMEM);
-	}
-	atomic_long_inc(&kvmmem_pages_allocated);
-	return page;
+	return alloc_charged(budget);
 }
 
 /**

@@ -19,6 +19,7 @@ struct kvmmem_budget {
 
 void kvmmem_budget_init(struct kvmmem_budget *budget, unsigned long max_pages);
 struct page *kvmmem_budget_alloc_frame(struct inode *inode);
+struct page *kvmmem_budget_try_alloc_frame(struct inode *inode);
 void kvmmem_budget_frame_freed(struct inode *inode);
 void kvmmem_budget_frame_release(struct inode *inode, struct page *page);
 unsigned long kvmmem_budget_reap(struct kvmmem_budget *budget,

@@ -27,14 +27,15 @@
  * pages the idle sampler picked this period that the guest has not
  * touched since (known idle), then a run of private pages from a random
  * place in the file (the paper's random policy, which keeps clear of the
- * guest's own LRU; a run keeps I/O sequential).  Never a page with a
+ * guest's own LRU; a run keeps I/O sequential, and lets a fault read its
+ * neighbours back in the same I/O: swap_readahead).  Never a page with a
  * reference beyond the pmap's and ours once it is unmapped (a GUP pin,
  * I/O in flight, a pipe), never a shared frame or a zero entry (they cost
  * no memory of this file's alone).  Each victim is locked (trylock: never
  * waiting on a fault or the scanner), unmapped (KVM drops its SPTE
- * through the MMU notifier) and written while locked, so nobody can
- * change it under the write; then its entry becomes the swap entry.  A
- * failed write leaves the pages in memory.
+ * through the MMU notifier; a run in one call) and written while locked,
+ * so nobody can change it under the write; then its entry becomes the
+ * swap entry.  A failed write leaves the pages in memory.
  *
  * Locking: a batch holds the file's invalidate_lock shared (trylock: a
  * truncate waiting for it is never blocked behind a long I/O) and its
@@ -69,8 +70,13 @@
 #define WAIT_JIFFIES		(HZ / 20)
 #define DIRECT_TRIES		4
 
+/* Pages read ahead of a swap-in fault, at most. */
+#define MAX_READAHEAD		32
+
 /* In the low state, how long a VM above its target waits for reclaim. */
 #define LOW_WAIT_JIFFIES	(HZ / 10)
+
+unsigned int kvmmem_swap_readahead = 8;
 
 static struct task_struct *reclaim_thread;
 /* the host is paging: from below the hard threshold to above the soft */
@@ -108,10 +114,10 @@ static bool above_target(struct inode *inode)
 }
 
 /*
- * A victim: @gfn holds a private frame that only its entry references.
- * Returns it locked and unmapped, with a reference, or NULL.
+ * A candidate: @gfn holds a private frame.  Returns it locked, with a
+ * reference, or NULL.
  */
-static struct page *take_victim(struct inode *inode, pgoff_t gfn)
+static struct page *lock_candidate(struct inode *inode, pgoff_t gfn)
 {
 	void *entry = kvmmem_pmap_entry(inode, gfn);
 	struct page *page;
@@ -123,14 +129,8 @@ static struct page *take_victim(struct inode *inode, pgoff_t gfn)
 		return NULL;
 	if (!trylock_page(page))
 		goto put;
-	if (kvmmem_pmap_entry(inode, gfn) != kvmmem_entry_private(page))
-		goto unlock;
-	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
-	/* the entry's reference and ours, nothing else */
-	if (page_mapped(page) || page_count(page) != 2)
-		goto unlock;
-	return page;
-unlock:
+	if (kvmmem_pmap_entry(inode, gfn) == kvmmem_entry_private(page))
+		return page;
 	unlock_page(page);
 put:
 	put_page(page);
@@ -151,12 +151,47 @@ static bool batch_add(struct batch *b, struct inode *inode, pgoff_t gfn)
 	for (i = 0; i < b->n; i++)
 		if (b->gfns[i] == gfn)
 			return b->n < BATCH;
-	page = take_victim(inode, gfn);
+	page = lock_candidate(inode, gfn);
 	if (page) {
 		b->pages[b->n] = page;
 		b->gfns[b->n++] = gfn;
 	}
 	return b->n < BATCH;
+}
+
+/*
+ * Unmap the candidates (one call for a compact run: one walk of the
+ * mappings, one TLB flush) and keep those that only their entry and we
+ * reference: no pin, no I/O in flight, no pipe.
+ */
+static void unmap_victims(struct inode *inode, struct batch *b)
+{
+	pgoff_t first = ULONG_MAX, last = 0;
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < b->n; i++) {
+		first = min(first, b->gfns[i]);
+		last = max(last, b->gfns[i]);
+	}
+	if (b->n && last - first < 4 * BATCH)
+		unmap_mapping_pages(inode->i_mapping, first, last - first + 1,
+				    false);
+	else
+		for (i = 0; i < b->n; i++)
+			unmap_mapping_pages(inode->i_mapping, b->gfns[i], 1,
+					    false);
+	for (i = 0; i < b->n; i++) {
+		struct page *page = b->pages[i];
+
+		if (page_mapped(page) || page_count(page) != 2) {
+			unlock_page(page);
+			put_page(page);
+			continue;
+		}
+		b->pages[kept] = page;
+		b->gfns[kept++] = b->gfns[i];
+	}
+	b->n = kept;
 }
 
 /* Known idle pages first, then a run from a random place. */
@@ -179,15 +214,17 @@ static void pick_victims(struct inode *inode, struct batch *b)
 	xa_for_each_range(frames, gfn, entry, start, pages - 1) {
 		if (b->n == BATCH || ++visits >= MAX_VISITS ||
 		    !batch_add(b, inode, gfn))
-			return;
+			goto unmap;
 		cond_resched();
 	}
 	xa_for_each_range(frames, gfn, entry, 0, start) {
 		if (b->n == BATCH || ++visits >= MAX_VISITS ||
 		    !batch_add(b, inode, gfn))
-			return;
+			break;
 		cond_resched();
 	}
+unmap:
+	unmap_victims(inode, b);
 }
 
 /* Write out @b's pages from @done on; returns how many went out. */
@@ -378,33 +415,53 @@ bool kvmmem_paging_make_room(struct inode *inode, unsigned int attempt)
 	return page_out(inode) > 0;
 }
 
-/**
- * kvmmem_paging_swap_in() - read a swapped-out page back
- * @inode: a kvmmem regular file
- * @gfn: guest frame number
- * @entry: its swap entry
- *
- * Caller holds invalidate_lock shared.
- *
- * Return: the new frame, locked, with a reference; ERR_PTR(-EAGAIN) if
- * the entry changed meanwhile; -EIO when the slot could not be read or
- * does not hold the page written there; -ENOSPC, -ENOMEM.
+/* Give back a frame of ours that was never published. */
+static void drop_frame(struct inode *inode, struct page *page)
+{
+	unlock_page(page);
+	put_page(page);
+	__free_page(page);
+	kvmmem_budget_frame_freed(inode);
+}
+
+/*
+ * The pages after @gfn whose entries are swap entries of the slots after
+ * @slot: they can come back in the same read.  Up to @max, each with a
+ * frame taken only if the mount has room now.  Returns how many.
  */
-struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
-				   void *entry)
+static unsigned int readahead_frames(struct inode *inode, pgoff_t gfn,
+				     unsigned long slot, struct page **pages,
+				     void **entries, unsigned int max)
+{
+	pgoff_t end = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+	unsigned int n;
+
+	for (n = 0; n < max && gfn + 1 + n < end; n++) {
+		void *entry = kvmmem_pmap_entry(inode, gfn + 1 + n);
+
+		if (!kvmmem_entry_is_swap(entry) ||
+		    kvmmem_entry_swap_slot(entry) != slot + 1 + n)
+			break;
+		pages[n] = kvmmem_budget_try_alloc_frame(inode);
+		if (!pages[n])
+			break;
+		lock_page(pages[n]);
+		get_page(pages[n]);
+		entries[n] = entry;
+	}
+	return n;
+}
+
+/*
+ * Publish page @page read from @entry's slot at @gfn, if the entry is
+ * still @entry and the page is right; returns 0, -EAGAIN or -EIO.
+ */
+static int swapped_in(struct inode *inode, pgoff_t gfn, void *entry,
+		      struct page *page, int err)
 {
 	struct kvmmem_swap *swap = KVMMEM_SB(inode->i_sb)->swap;
 	unsigned long slot = kvmmem_entry_swap_slot(entry);
-	struct page *page;
-	int err;
 
-	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
-	page = kvmmem_budget_alloc_frame(inode);
-	if (IS_ERR(page))
-		return page;
-	lock_page(page);
-	get_page(page);
-	err = kvmmem_swap_read(swap, slot, page);
 	/* a racing swap-in may have freed the slot, and it been reused */
 	if (kvmmem_pmap_entry(inode, gfn) != entry)
 		err = -EAGAIN;
@@ -416,15 +473,59 @@ struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
 		err = -EAGAIN;
 	trace_kvmmem_page_in(inode->i_ino, gfn, slot, err);
 	if (err) {
-		unlock_page(page);
-		put_page(page);
-		__free_page(page);
-		kvmmem_budget_frame_freed(inode);	/* nobody ever saw it */
-		return ERR_PTR(err);
+		drop_frame(inode, page);
+		return err;
 	}
 	kvmmem_swap_free(swap, slot, 1);
 	kvmmem_count(KVMMEM_EV_PAGES_SWAPPED_IN, 1);
-	return page;
+	return 0;
+}
+
+/**
+ * kvmmem_paging_swap_in() - read a swapped-out page back
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @entry: its swap entry
+ *
+ * Reads up to swap_readahead pages after it in the same I/O when their
+ * slots follow its slot (pages paged out together, likely to be touched
+ * together); those are published unmapped and unlocked, and come back at
+ * their next touch without I/O.  Caller holds invalidate_lock shared.
+ *
+ * Return: the new frame, locked, with a reference; ERR_PTR(-EAGAIN) if
+ * the entry changed meanwhile; -EIO when the slot could not be read or
+ * does not hold the page written there; -ENOSPC, -ENOMEM.
+ */
+struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
+				   void *entry)
+{
+	struct kvmmem_swap *swap = KVMMEM_SB(inode->i_sb)->swap;
+	unsigned long slot = kvmmem_entry_swap_slot(entry);
+	unsigned int ra = min_t(unsigned int, READ_ONCE(kvmmem_swap_readahead),
+				MAX_READAHEAD);
+	struct page *pages[MAX_READAHEAD + 1];
+	void *entries[MAX_READAHEAD + 1];
+	int errs[MAX_READAHEAD + 1], err;
+	unsigned int n, i;
+
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
+	pages[0] = kvmmem_budget_alloc_frame(inode);
+	if (IS_ERR(pages[0]))
+		return pages[0];
+	lock_page(pages[0]);
+	get_page(pages[0]);
+	entries[0] = entry;
+	n = 1 + readahead_frames(inode, gfn, slot, pages + 1, entries + 1, ra);
+	kvmmem_swap_read(swap, slot, pages, n, errs);
+	for (i = 1; i < n; i++) {
+		if (swapped_in(inode, gfn + i, entries[i], pages[i], errs[i]))
+			continue;
+		kvmmem_count(KVMMEM_EV_SWAP_READAHEAD, 1);
+		unlock_page(pages[i]);
+		put_page(pages[i]);
+	}
+	err = swapped_in(inode, gfn, entry, pages[0], errs[0]);
+	return err ? ERR_PTR(err) : pages[0];
 }
 
 /**
@@ -457,7 +558,7 @@ struct page *kvmmem_paging_read_copy(struct inode *inode, pgoff_t gfn)
 
 		if (!kvmmem_entry_is_swap(entry))
 			break;
-		err = kvmmem_swap_read(swap, slot, copy);
+		kvmmem_swap_read(swap, slot, &copy, 1, &err);
 		/* a swap-in changes the entry before it frees the slot */
 		if (kvmmem_pmap_entry(inode, gfn) != entry)
 			continue;

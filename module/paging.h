@@ -4,6 +4,8 @@
 
 #include <linux/fs.h>
 
+extern unsigned int kvmmem_swap_readahead;
+
 void kvmmem_paging_kick(void);
 void kvmmem_paging_charged(struct inode *inode);
 bool kvmmem_paging_make_room(struct inode *inode, unsigned int attempt);

@@ -252,25 +252,30 @@ int kvmmem_swap_write(struct kvmmem_swap *swap, unsigned long first,
 }
 
 /**
- * kvmmem_swap_read() - read a slot back into a page and check it
+ * kvmmem_swap_read() - read a run of slots back into pages and check them
  * @swap: the store
- * @slot: the slot
- * @page: a page of ours, not yet visible to anyone
+ * @slot: the first slot
+ * @pages: pages of ours, not yet visible to anyone
+ * @n: how many
+ * @errs: set to each page's result: 0; -EIO when the read failed;
+ *	-EBADMSG when the page read is not the one written there
  *
  * The caller counts a failure with kvmmem_swap_count_error() once it
  * knows the slot still held its page (a racing reader may have freed it).
  *
- * Return: 0; -EIO when the read failed; -EBADMSG when the page read is
- * not the one that was written there.
+ * Return: the first page's result.
  */
 int kvmmem_swap_read(struct kvmmem_swap *swap, unsigned long slot,
-		     struct page *page)
+		     struct page **pages, unsigned int n, int *errs)
 {
-	int err = swap_io(swap, slot, &page, 1, false);
+	int err = swap_io(swap, slot, pages, n, false);
+	unsigned int i;
 
-	if (err)
-		return -EIO;
-	return page_checksum(page) == swap->sums[slot] ? 0 : -EBADMSG;
+	for (i = 0; i < n; i++)
+		errs[i] = err ? -EIO :
+			  page_checksum(pages[i]) == swap->sums[slot + i] ?
+			  0 : -EBADMSG;
+	return errs[0];
 }
 
 /**

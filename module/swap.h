@@ -26,7 +26,7 @@ void kvmmem_swap_free(struct kvmmem_swap *swap, unsigned long first,
 int kvmmem_swap_write(struct kvmmem_swap *swap, unsigned long first,
 		      struct page **pages, unsigned int n);
 int kvmmem_swap_read(struct kvmmem_swap *swap, unsigned long slot,
-		     struct page *page);
+		     struct page **pages, unsigned int n, int *errs);
 void kvmmem_swap_count_error(struct kvmmem_swap *swap, unsigned long slot,
 			     int err);
 bool kvmmem_swap_full(struct kvmmem_swap *swap);

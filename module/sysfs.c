@@ -23,6 +23,7 @@
 #include "compat.h"
 #include "frametab.h"
 #include "fs.h"
+#include "paging.h"
 #include "pmap.h"
 #include "sample.h"
 #include "scan.h"
@@ -111,6 +112,7 @@ EVENT_ATTR(swap_reads, KVMMEM_EV_SWAP_READS);
 EVENT_ATTR(state_transitions, KVMMEM_EV_STATE_TRANSITIONS);
 EVENT_ATTR(uncooperative, KVMMEM_EV_UNCOOPERATIVE);
 EVENT_ATTR(low_waits, KVMMEM_EV_LOW_WAITS);
+EVENT_ATTR(swap_readahead_pages, KVMMEM_EV_SWAP_READAHEAD);
 
 /* A writable unsigned knob with a range. */
 struct knob_attribute {
@@ -169,6 +171,7 @@ KNOB_ATTR(max_hints, kvmmem_max_hints, 0, 1U << 30);
 KNOB_ATTR(tax_rate, kvmmem_tax_rate, 0, KVMMEM_POLICY_TAX_MAX);
 KNOB_ATTR(sample_pages, kvmmem_sample_pages, 1, 1024);
 KNOB_ATTR(balloon_timeout_ms, kvmmem_balloon_timeout_ms, 100, 3600000);
+KNOB_ATTR(swap_readahead, kvmmem_swap_readahead, 0, 32);
 
 static ssize_t sample_period_ms_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
@@ -423,6 +426,8 @@ static struct attribute *kvmmem_attrs[] = {
 	&state_transitions_attr.attr.attr,
 	&uncooperative_attr.attr.attr,
 	&low_waits_attr.attr.attr,
+	&swap_readahead_pages_attr.attr.attr,
+	&swap_readahead_attr.attr.attr,
 	&balloon_timeout_ms_attr.attr.attr,
 	&alloc_failures_attr.attr.attr,
 	&run_attr.attr,

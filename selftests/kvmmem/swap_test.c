@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvmmem_sysfs.h"
@@ -187,7 +188,8 @@ static bool test_overcommit(void)
 	     expect_eq(bad_maps(b, 2, 1, FILE_PAGES), 0, "b reads back (mapping)") &&
 	     expect_eq(bad_maps(a, 1, 1, FILE_PAGES), 0, "a reads back (mapping)") &&
 	     expect_eq(bad_preads(b, 2, 1, FILE_PAGES), 0, "b reads back (pread)") &&
-	     expect(counter("pages_swapped_in") > in0, "pages came back in");
+	     expect(counter("pages_swapped_in") > in0, "pages came back in") &&
+	     expect(counter("swap_readahead_pages") > 0, "some read ahead of their fault");
 	close(a);
 	close(b);
 	return ok;
@@ -218,6 +220,81 @@ static bool test_mapped_writes(void)
 	}
 	close(a);
 	return ok;
+}
+
+/*
+ * Two processes, each with its half of a new file r, write and check random
+ * pages through a mapping and through pread/pwrite for a few seconds
+ * while the mount pages out under them (and reads back ahead of their
+ * faults): every read must show the last write.
+ */
+static int race_worker(int fd, long first, long n, unsigned int seed)
+{
+	char *mem = mmap(NULL, FILE_PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	static unsigned char round[FILE_PAGES];
+	char buf[PG];
+	time_t end = time(NULL) + 4;
+
+	if (mem == MAP_FAILED)
+		return 1;
+	srandom(seed);
+	for (long i = first; i < first + n; i++) {
+		round[i] = 3;
+		fill_page(buf, 1, i, 3);
+		if (pwrite(fd, buf, PG, i * PG) != PG)
+			return 1;
+	}
+	while (time(NULL) < end) {
+		long i = first + random() % n;
+
+		switch (random() % 4) {
+		case 0:		/* write through the mapping */
+			fill_page(mem + i * PG, 1, i, ++round[i]);
+			break;
+		case 1:		/* pwrite */
+			fill_page(buf, 1, i, ++round[i]);
+			if (pwrite(fd, buf, PG, i * PG) != PG)
+				return 1;
+			break;
+		case 2:
+			if (!page_is(mem + i * PG, 1, i, round[i]))
+				return 2;
+			break;
+		default:
+			if (pread(fd, buf, PG, i * PG) != PG || !page_is(buf, 1, i, round[i]))
+				return 3;
+		}
+	}
+	return 0;
+}
+
+static bool test_race(void)
+{
+	long ra = counter("swap_readahead_pages"), out = counter("pages_swapped_out");
+	int a = open_file("r"), status, failed = 0;
+	char path[400];
+	pid_t pids[2];
+
+	if (!expect(a >= 0, "create r"))
+		return false;
+	for (int k = 0; k < 2; k++) {
+		pids[k] = fork();
+		if (!pids[k])
+			_exit(race_worker(a, k * FILE_PAGES / 2, FILE_PAGES / 2, k + 1));
+	}
+	for (int k = 0; k < 2; k++)
+		if (pids[k] < 0 || waitpid(pids[k], &status, 0) != pids[k] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+			tap_diag("worker %d: status %#x", k, status);
+			failed++;
+		}
+	close(a);
+	snprintf(path, sizeof(path), "%s/r", mnt);
+	unlink(path);
+	tap_diag("race: pages_swapped_out +%ld, swap_readahead_pages +%ld",
+		 counter("pages_swapped_out") - out, counter("swap_readahead_pages") - ra);
+	return expect_eq(failed, 0, "every read showed the last write") &&
+	       expect(counter("pages_swapped_out") > out, "pages went out meanwhile");
 }
 
 static bool test_truncate_frees_slots(void)
@@ -382,6 +459,7 @@ static const struct {
 	{ test_bad_options, "bad swapfile= values are refused, with their errno" },
 	{ test_overcommit, "files four times size=: paged out, every page reads back" },
 	{ test_mapped_writes, "writes through a mapping of paged-out pages" },
+	{ test_race, "two processes write and read while pages go out and in" },
 	{ test_truncate_frees_slots, "truncation frees the slots" },
 	{ test_corrupt_store, "a changed store: EIO and SIGBUS, never wrong data" },
 	{ test_umount_lets_go, "umount frees every slot and lets the store go" },
