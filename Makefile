@@ -73,6 +73,10 @@ bench-ksm:
 bench-collide:
 	selftests/rig/vm-run.sh $(KERNEL) selftests/kvmmem/build/bench_collide
 
+# kvmmem's host paging against the kernel's swap, in one boot
+bench-swap:
+	selftests/rig/vm-run.sh $(KERNEL) selftests/kvmmem/build/bench_swap
+
 # The content table's hash-and-lookup cost against a memcpy (native).
 bench-table:
 	$(MAKE) -C selftests/unit bench
@@ -94,4 +98,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module userspace selftests check check-debug unit demo vm-run \
-	bench bench-ksm bench-collide bench-table sim-figures lint clean
+	bench bench-ksm bench-collide bench-swap bench-table sim-figures lint clean
