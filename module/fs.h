@@ -38,6 +38,7 @@ struct kvmmem_inode_info {
 	struct kvmmem_file_kobj *sysfs;
 	u32 id;				/* registry id, names it in hints */
 	u32 domain;			/* sharing domain, under scan_mutex */
+	pgoff_t swap_in_last;		/* paging.c: readahead's last fault */
 	struct inode vfs_inode;
 };
 

@@ -8,8 +8,8 @@
  * next fault, read or write that needs it, and its slot is freed.
  *
  * Who pages out: a reclaim thread.  It pages a file out when
- *  - its mount's free room is under its low mark (1/64 of size=, at
- *    least one batch), until the room is twice that;
+ *  - its mount's free room is under its low mark (1/64 of size=, 32 to
+ *    2048 pages), until the room is twice that;
  *  - it did not follow its balloon target in time (balloon.c), down to
  *    that target;
  *  - the host's free memory (the budget, alloc.c) is below the hard
@@ -23,7 +23,8 @@
  * free memory back (the paper blocks such VMs; here the wait is bounded,
  * and a VM still above target then pages out a batch of its own).
  *
- * Victims, a batch of up to BATCH pages of one file at a time: first the
+ * Victims, a batch of up to BATCH pages of one file at a time (no more
+ * than the file is to give up): first the
  * pages the idle sampler picked this period that the guest has not
  * touched since (known idle), then a run of private pages from a random
  * place in the file (the paper's random policy, which keeps clear of the
@@ -61,14 +62,16 @@
 #include "swap.h"
 #include "trace.h"
 
-/* Pages written in one I/O. */
-#define BATCH			64
+/* Pages written in one I/O: 2 MiB. */
+#define BATCH			512
 /* Entries looked at to find one batch. */
 #define MAX_VISITS		(8 * BATCH)
 /* A full mount: this many waits for the thread, then page out oneself. */
 #define WAITS			20
 #define WAIT_JIFFIES		(HZ / 20)
 #define DIRECT_TRIES		4
+/* What a waiting task pages out of its own file at once. */
+#define DIRECT_PAGES		64
 
 /* Pages read ahead of a swap-in fault, at most. */
 #define MAX_READAHEAD		32
@@ -76,7 +79,7 @@
 /* In the low state, how long a VM above its target waits for reclaim. */
 #define LOW_WAIT_JIFFIES	(HZ / 10)
 
-unsigned int kvmmem_swap_readahead = 8;
+unsigned int kvmmem_swap_readahead = 16;
 
 static struct task_struct *reclaim_thread;
 /* the host is paging: from below the hard threshold to above the soft */
@@ -86,9 +89,10 @@ static DECLARE_WAIT_QUEUE_HEAD(room_wait);
 static bool reclaim_wanted;
 static atomic_long_t room_seq = ATOMIC_LONG_INIT(0);
 
+/* Free room under which a mount pages: 1/64 of it, 32 to 2048 pages. */
 static unsigned long low_mark(struct kvmmem_budget *budget)
 {
-	return max_t(unsigned long, BATCH, budget->max_pages >> 6);
+	return clamp_t(unsigned long, budget->max_pages >> 6, 32, 4 * BATCH);
 }
 
 static unsigned long free_room(struct kvmmem_budget *budget)
@@ -141,6 +145,7 @@ struct batch {
 	struct page *pages[BATCH];
 	pgoff_t gfns[BATCH];
 	unsigned int n;
+	unsigned int max;	/* at most BATCH */
 };
 
 static bool batch_add(struct batch *b, struct inode *inode, pgoff_t gfn)
@@ -150,13 +155,13 @@ static bool batch_add(struct batch *b, struct inode *inode, pgoff_t gfn)
 
 	for (i = 0; i < b->n; i++)
 		if (b->gfns[i] == gfn)
-			return b->n < BATCH;
+			return b->n < b->max;
 	page = lock_candidate(inode, gfn);
 	if (page) {
 		b->pages[b->n] = page;
 		b->gfns[b->n++] = gfn;
 	}
-	return b->n < BATCH;
+	return b->n < b->max;
 }
 
 /*
@@ -212,13 +217,13 @@ static void pick_victims(struct inode *inode, struct batch *b)
 	}
 	start = get_random_u64() % pages;
 	xa_for_each_range(frames, gfn, entry, start, pages - 1) {
-		if (b->n == BATCH || ++visits >= MAX_VISITS ||
+		if (b->n == b->max || ++visits >= MAX_VISITS ||
 		    !batch_add(b, inode, gfn))
 			goto unmap;
 		cond_resched();
 	}
 	xa_for_each_range(frames, gfn, entry, 0, start) {
-		if (b->n == BATCH || ++visits >= MAX_VISITS ||
+		if (b->n == b->max || ++visits >= MAX_VISITS ||
 		    !batch_add(b, inode, gfn))
 			break;
 		cond_resched();
@@ -255,10 +260,10 @@ static unsigned int write_batch(struct inode *inode, struct kvmmem_swap *swap,
 }
 
 /*
- * Page out a batch of @inode's (pinned by the caller).  Returns the pages
- * written out.
+ * Page out a batch of @inode's (pinned by the caller), of up to @max
+ * pages (and BATCH).  Returns the pages written out.
  */
-static unsigned int page_out(struct inode *inode)
+static unsigned int page_out(struct inode *inode, unsigned long max)
 {
 	struct kvmmem_swap *swap = KVMMEM_SB(inode->i_sb)->swap;
 	struct address_space *mapping = inode->i_mapping;
@@ -271,6 +276,7 @@ static unsigned int page_out(struct inode *inode)
 	if (!b)
 		return 0;
 	b->n = 0;
+	b->max = clamp_t(unsigned long, max, 1, BATCH);
 	if (!down_read_trylock(&mapping->invalidate_lock)) {
 		kfree(b);
 		return 0;
@@ -292,18 +298,20 @@ static unsigned int page_out(struct inode *inode)
 	return done;
 }
 
-/* Is @inode, on a mount with a backing store, to be paged out now? */
-static bool wants_paging(struct inode *inode, bool host)
+/* How many pages of @inode, on a mount with a store, to page out now. */
+static u64 paging_wanted(struct inode *inode, bool host)
 {
 	struct kvmmem_budget *budget = &KVMMEM_SB(inode->i_sb)->budget;
-	u64 target;
+	u64 private = kvmmem_pmap_private(inode), target, want = 0;
 
 	if (free_room(budget) < 2 * low_mark(budget))
-		return true;
-	if (kvmmem_balloon_uncooperative(inode, &target) &&
-	    kvmmem_pmap_private(inode) > target)
-		return true;
-	return host && above_target(inode);
+		want = 2 * low_mark(budget) - free_room(budget);
+	if (kvmmem_balloon_uncooperative(inode, &target) && private > target)
+		want = max(want, private - target);
+	target = READ_ONCE(KVMMEM_I(inode)->alloc.target);
+	if (host && private > target)
+		want = max(want, private - target);
+	return want;
 }
 
 /* One round over every file that is to be paged; true on progress. */
@@ -318,8 +326,11 @@ static bool reclaim_round(void)
 	else if (!host_free_below(READ_ONCE(kvmmem_thresholds.soft)))
 		host_paging = false;
 	while ((inode = kvmmem_registry_next(&id))) {
-		if (KVMMEM_SB(inode->i_sb)->swap && wants_paging(inode, host_paging))
-			progress |= page_out(inode) > 0;
+		u64 want = KVMMEM_SB(inode->i_sb)->swap ?
+			   paging_wanted(inode, host_paging) : 0;
+
+		if (want)
+			progress |= page_out(inode, want) > 0;
 		kvmmem_registry_put(inode);
 		cond_resched();
 	}
@@ -377,7 +388,7 @@ void kvmmem_paging_charged(struct inode *inode)
 	kvmmem_count(KVMMEM_EV_LOW_WAITS, 1);
 	wait_event_timeout(room_wait, !host_free_below(low), LOW_WAIT_JIFFIES);
 	if (host_free_below(low) && above_target(inode))
-		page_out(inode);
+		page_out(inode, DIRECT_PAGES);
 }
 
 /**
@@ -412,7 +423,7 @@ bool kvmmem_paging_make_room(struct inode *inode, unsigned int attempt)
 				   WAIT_JIFFIES);
 		return true;
 	}
-	return page_out(inode) > 0;
+	return page_out(inode, DIRECT_PAGES) > 0;
 }
 
 /* Give back a frame of ours that was never published. */
@@ -487,10 +498,13 @@ static int swapped_in(struct inode *inode, pgoff_t gfn, void *entry,
  * @gfn: guest frame number
  * @entry: its swap entry
  *
- * Reads up to swap_readahead pages after it in the same I/O when their
- * slots follow its slot (pages paged out together, likely to be touched
- * together); those are published unmapped and unlocked, and come back at
- * their next touch without I/O.  Caller holds invalidate_lock shared.
+ * When the fault follows the file's last swap-in closely (a sequential
+ * reader: the pages read ahead last time did not fault), reads up to
+ * swap_readahead pages after it in the same I/O, if their slots follow
+ * its slot (pages paged out together); those are published unmapped and
+ * unlocked, and come back at their next touch without I/O.  A random
+ * reader pays for no page it does not want.  Caller holds
+ * invalidate_lock shared.
  *
  * Return: the new frame, locked, with a reference; ERR_PTR(-EAGAIN) if
  * the entry changed meanwhile; -EIO when the slot could not be read or
@@ -507,6 +521,7 @@ struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
 	void *entries[MAX_READAHEAD + 1];
 	int errs[MAX_READAHEAD + 1], err;
 	unsigned int n, i;
+	pgoff_t last;
 
 	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
 	pages[0] = kvmmem_budget_alloc_frame(inode);
@@ -515,6 +530,11 @@ struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
 	lock_page(pages[0]);
 	get_page(pages[0]);
 	entries[0] = entry;
+	/* only for a fault just past the last one: a sequential reader */
+	last = READ_ONCE(KVMMEM_I(inode)->swap_in_last);
+	WRITE_ONCE(KVMMEM_I(inode)->swap_in_last, gfn);
+	if (gfn <= last || gfn - last > ra + 1)
+		ra = 0;
 	n = 1 + readahead_frames(inode, gfn, slot, pages + 1, entries + 1, ra);
 	kvmmem_swap_read(swap, slot, pages, n, errs);
 	for (i = 1; i < n; i++) {
