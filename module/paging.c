@@ -9,7 +9,7 @@
  *
  * Who pages out: a reclaim thread.  It pages a file out when
  *  - its mount's free room is under its low mark (1/64 of size=, 32 to
- *    2048 pages), until the room is twice that;
+ *    2048 pages), until the room is REFILL (4) times that;
  *  - it did not follow its balloon target in time (balloon.c), down to
  *    that target;
  *  - the host's free memory (the budget, alloc.c) is below the hard
@@ -89,7 +89,13 @@ static DECLARE_WAIT_QUEUE_HEAD(room_wait);
 static bool reclaim_wanted;
 static atomic_long_t room_seq = ATOMIC_LONG_INIT(0);
 
-/* Free room under which a mount pages: 1/64 of it, 32 to 2048 pages. */
+/*
+ * Free room under which a mount pages: 1/64 of it, 32 to 2048 pages; it
+ * pages until it has REFILL times that, room for the frames a sequential
+ * reader's readahead takes without waiting.
+ */
+#define REFILL			4
+
 static unsigned long low_mark(struct kvmmem_budget *budget)
 {
 	return clamp_t(unsigned long, budget->max_pages >> 6, 32, 4 * BATCH);
@@ -304,8 +310,8 @@ static u64 paging_wanted(struct inode *inode, bool host)
 	struct kvmmem_budget *budget = &KVMMEM_SB(inode->i_sb)->budget;
 	u64 private = kvmmem_pmap_private(inode), target, want = 0;
 
-	if (free_room(budget) < 2 * low_mark(budget))
-		want = 2 * low_mark(budget) - free_room(budget);
+	if (free_room(budget) < REFILL * low_mark(budget))
+		want = REFILL * low_mark(budget) - free_room(budget);
 	if (kvmmem_balloon_uncooperative(inode, &target) && private > target)
 		want = max(want, private - target);
 	target = READ_ONCE(KVMMEM_I(inode)->alloc.target);

@@ -241,6 +241,7 @@ static int bench_kernel(struct result *r, long mib, long limit, const char *dev)
 static int bench_kvmmem(struct result *r, long mib, long limit, const char *dev)
 {
 	char dir[] = "/tmp/kvmmem-bench-swap-XXXXXX", opts[128];
+	long ra, waits;
 	int err;
 
 	if (!mkdtemp(dir))
@@ -251,7 +252,11 @@ static int bench_kvmmem(struct result *r, long mib, long limit, const char *dev)
 		return -1;
 	}
 	snprintf(kvmmem_file, sizeof(kvmmem_file), "%s/vm", dir);
+	ra = counter("swap_readahead_pages");
+	waits = counter("reclaim_waits");
 	err = in_child(r, kvmmem_side, mib, limit);
+	printf("kvmmem: %ld pages read ahead, %ld waits for room\n",
+	       counter("swap_readahead_pages") - ra, counter("reclaim_waits") - waits);
 	unlink(kvmmem_file);
 	umount(dir);
 	rmdir(dir);
