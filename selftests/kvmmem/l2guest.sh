@@ -35,6 +35,16 @@ L2_BALLOON=${L2_BALLOON:-virtio-balloon-pci}
 KVMMEMCTL=${KVMMEMCTL:-kvmmemctl}
 KVMMEM_SYSFS=${KVMMEM_SYSFS:-/sys/kernel/mm/kvmmem}
 
+# Timeouts of the tests' waits.  An L2 guest boots in 10-30 s in the test
+# VM.  Under lockdep and KASAN (make check-debug) every L1 fault costs
+# several times more, and a guest's 133 MiB fill took over 120 s once an
+# interrupt the emulator lost had cost 30 s more: L2_SLOW times the time,
+# for the tests' own waits too.
+L2_SLOW=1
+[ ! -e /proc/lockdep ] || L2_SLOW=3
+BOOT_TIMEOUT=$((${KVMMEM_BOOT_TIMEOUT:-240} * L2_SLOW))
+CMD_TIMEOUT=$((120 * L2_SLOW))
+
 l2_dir() {
 	echo "$L2_WORK/$1"
 }
@@ -53,6 +63,18 @@ kvmmem_held_kb() {
 # and pages on the zero frame.
 kvmmem_saved_pages() {
 	echo $(($(kvmmem_counter pages_sharing) + $(kvmmem_counter zero_pages)))
+}
+
+# kvmmem_frames_back KB: waits up to 10 s for kvmmem to hold KB KiB again
+# (it may free frames after umount returns); says how it went.
+kvmmem_frames_back() {
+	local i=0
+	while [ "$(kvmmem_held_kb)" -ne "$1" ] && [ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo "# after umount: kvmmem holds $(kvmmem_held_kb) KiB (before the test: $1 KiB)"
+	[ "$(kvmmem_held_kb)" -eq "$1" ]
 }
 
 # kvmmem_file_resident FILE: guest pages of one kvmmem file with a frame.

@@ -52,17 +52,7 @@ MIN_SAVED_PCT=30
 # memory with zeros (minus FILL_MARGIN_MB, so that it does not go OOM).
 DATA_COPIES=8
 FILL_MARGIN_MB=48
-# An L2 guest boots in 10-30 s in the test VM.
-BOOT_TIMEOUT=${KVMMEM_BOOT_TIMEOUT:-240}
-CMD_TIMEOUT=120
-# Under lockdep and KASAN (make check-debug) every L1 fault costs several
-# times more, and a guest's 133 MiB fill took over 120 s once an
-# interrupt the emulator lost had cost 30 s more: three times the time.
-if [ -e /proc/lockdep ]; then
-	CONVERGE_TIMEOUT=$((CONVERGE_TIMEOUT * 3))
-	BOOT_TIMEOUT=$((BOOT_TIMEOUT * 3))
-	CMD_TIMEOUT=$((CMD_TIMEOUT * 3))
-fi
+CONVERGE_TIMEOUT=$((CONVERGE_TIMEOUT * L2_SLOW))
 NTESTS=8
 
 L2_WORK=$(mktemp -d /tmp/qemu_share.XXXXXX)

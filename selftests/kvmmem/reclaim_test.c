@@ -100,13 +100,7 @@ static char state[16];
 
 static const char *free_state(void)
 {
-	int fd = open(KVMMEM_SYSFS_DIR "free_state", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, state, sizeof(state) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	state[n > 0 ? n - 1 : 0] = 0;
-	return state;
+	return sysfs_text("free_state", state, sizeof(state));
 }
 
 /* Wait up to @ms for the state to be @want. */

@@ -57,6 +57,22 @@ static inline long file_counter(int fd, const char *name)
 	return counter(path);
 }
 
+/* A sysfs file's text without its newline, in @buf; "" if unreadable. */
+static inline const char *sysfs_text(const char *name, char *buf, size_t len)
+{
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	sysfs_path(path, sizeof(path), name);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n - 1 : 0] = 0;
+	return buf;
+}
+
 /* Write @value to a knob; returns 0 or the errno of the write. */
 static inline int knob(const char *name, const char *value)
 {
