@@ -297,16 +297,38 @@ static bool test_race(void)
 	       expect(counter("pages_swapped_out") > out, "pages went out meanwhile");
 }
 
+/*
+ * Wait until every slot in use belongs to a or b: the race's file is gone
+ * (its last reference may drop after unlink returns) and no batch is
+ * being written.
+ */
+static bool settle(int a, int b)
+{
+	for (int t = 0; t < 250; t++) {
+		if (counter("swap_slots_used") ==
+		    file_counter(a, "swapped_out") + file_counter(b, "swapped_out"))
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
 static bool test_truncate_frees_slots(void)
 {
-	int b = open_file("b");
-	long used = counter("swap_slots_used"), sb = b < 0 ? -1 : file_counter(b, "swapped_out");
+	int a = open_file("a"), b = open_file("b");
+	long used, sb;
 	bool ok;
 
-	ok = expect(b >= 0 && sb > 0, "b has pages out") &&
+	ok = expect(a >= 0 && b >= 0, "open a and b") &&
+	     expect(settle(a, b), "slots in use are a's and b's");
+	used = counter("swap_slots_used");
+	sb = b < 0 ? -1 : file_counter(b, "swapped_out");
+	ok = ok && expect(sb > 0, "b has pages out") &&
 	     expect(ftruncate(b, 0) == 0, "truncate b") &&
 	     expect_eq(used - counter("swap_slots_used"), sb, "its slots are free") &&
 	     expect_eq(file_counter(b, "swapped_out"), 0, "b has none out");
+	if (a >= 0)
+		close(a);
 	if (b >= 0)
 		close(b);
 	return ok;
