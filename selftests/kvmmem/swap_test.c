@@ -156,11 +156,47 @@ static bool test_bad_options(void)
 	return ok;
 }
 
+struct counts {
+	long ra, sa, rb, sb, used, out, in;
+};
+
+static void read_counts(int a, int b, struct counts *c)
+{
+	c->ra = file_counter(a, "resident");
+	c->sa = file_counter(a, "swapped_out");
+	c->rb = file_counter(b, "resident");
+	c->sb = file_counter(b, "swapped_out");
+	c->used = counter("swap_slots_used");
+	c->out = counter("pages_swapped_out");
+	c->in = counter("pages_swapped_in");
+}
+
+/*
+ * Counts taken while the reclaim thread rests (it may go on paging after
+ * the writes, to refill its margin): the same twice 20 ms apart, and every
+ * slot in use a's or b's (none allocated for a batch in flight).
+ */
+static bool quiet_counts(int a, int b, struct counts *c)
+{
+	struct counts prev;
+
+	read_counts(a, b, &prev);
+	for (int t = 0; t < 250; t++) {
+		usleep(20000);
+		read_counts(a, b, c);
+		if (!memcmp(c, &prev, sizeof(*c)) && c->used == c->sa + c->sb)
+			return true;
+		prev = *c;
+	}
+	return false;
+}
+
 static bool test_overcommit(void)
 {
 	long out0 = counter("pages_swapped_out"), in0 = counter("pages_swapped_in");
 	int a = open_file("a"), b = open_file("b");
 	long wa, wb, sa, sb;
+	struct counts c = { 0 };
 	bool ok;
 
 	ok = expect(a >= 0 && b >= 0, "two 8 MiB files in a 4 MiB mount");
@@ -168,22 +204,15 @@ static bool test_overcommit(void)
 	wb = ok ? write_all(b, 2, 1) : 0;
 	ok = ok && expect_eq(wa, FILE_PAGES, "all of a written") &&
 	     expect_eq(wb, FILE_PAGES, "all of b written");
-	/* let the reclaim thread finish the batch it may be writing */
-	for (int t = 0; t < 100; t++) {
-		sa = file_counter(a, "swapped_out");
-		sb = file_counter(b, "swapped_out");
-		if (counter("swap_slots_used") == sa + sb)
-			break;
-		usleep(20000);
-	}
+	ok = ok && expect(quiet_counts(a, b, &c), "the reclaim thread comes to rest");
+	sa = c.sa;
+	sb = c.sb;
 	tap_diag("swapped out: a %ld, b %ld pages; pages_allocated %ld; pages_swapped_out +%ld",
-		 sa, sb, counter("pages_allocated"), counter("pages_swapped_out") - out0);
+		 sa, sb, counter("pages_allocated"), c.out - out0);
 	ok = ok && expect(counter("pages_allocated") <= MOUNT_PAGES, "within size=") &&
-	     expect_eq(file_counter(a, "resident") + sa, FILE_PAGES, "a: resident + swapped") &&
-	     expect_eq(file_counter(b, "resident") + sb, FILE_PAGES, "b: resident + swapped") &&
-	     expect_eq(counter("swap_slots_used"), sa + sb, "swap_slots_used") &&
-	     expect_eq(counter("pages_swapped_out") - out0 - (counter("pages_swapped_in") - in0),
-		       sa + sb, "out - in = swapped");
+	     expect_eq(c.ra + sa, FILE_PAGES, "a: resident + swapped") &&
+	     expect_eq(c.rb + sb, FILE_PAGES, "b: resident + swapped") &&
+	     expect_eq(c.out - out0 - (c.in - in0), sa + sb, "out - in = swapped");
 	ok = ok && expect_eq(bad_preads(a, 1, 1, FILE_PAGES), 0, "a reads back (pread)") &&
 	     expect_eq(bad_maps(b, 2, 1, FILE_PAGES), 0, "b reads back (mapping)") &&
 	     expect_eq(bad_maps(a, 1, 1, FILE_PAGES), 0, "a reads back (mapping)") &&
