@@ -44,7 +44,10 @@
 #                         check uses 300).  Before it stops L1, the rig
 #                         asks QEMU's monitor for L1's registers, a few
 #                         stack words and the local APIC, and names the
-#                         kernel symbols they point into (stderr)
+#                         kernel symbols they point into (stderr); it
+#                         also says how much CPU L1's QEMU (and its vCPU
+#                         threads) used during the silence, and samples
+#                         the RIPs a second apart
 #   VM_POKE=1             after 30 s of silence, and every 10 s then, look
 #                         for a vCPU of L1 that does not take a pending
 #                         interrupt (lost_interrupt), and if there is one,
@@ -284,7 +287,7 @@ qemu_pid() {
 # VM_STALL seconds: an emulated L1 that stops dead would otherwise sit
 # until VM_TIMEOUT.  First it says where L1 is (l1_state).
 watch_stall() {
-	local kver=$1 run=$2 pid size last=-1 quiet=0 lost
+	local kver=$1 run=$2 pid size last=-1 quiet=0 lost ticks=
 	while sleep 10; do
 		pid=$(qemu_pid "$run") || continue
 		kill -0 "$pid" 2>/dev/null || return 0
@@ -294,15 +297,19 @@ watch_stall() {
 		else
 			quiet=0
 			last=$size
+			ticks=$(cpu_ticks "$pid")
 		fi
 		if [ "$quiet" -ge 30 ] && [ "${VM_POKE:-1}" = 1 ] &&
 			lost=$(lost_interrupt "$run"); then
+			echo "rig: stall: $(cpu_use "$pid" "$ticks" "$quiet")" >&2
 			monitor "$run" "sendkey shift" >/dev/null
 			echo "rig: lost interrupt after $quiet s of silence: $lost; sent a key press" >&2
 			continue
 		fi
 		if [ "$quiet" -ge "$VM_STALL" ]; then
 			echo "rig: console silent for $quiet s" >&2
+			echo "rig: stall: $(cpu_use "$pid" "$ticks" "$quiet")" >&2
+			echo "rig: stall: RIP samples a second apart: $(rip_samples "$run")" >&2
 			l1_state "$kver" "$run" 2>&1 | sed 's/^/rig: stall: /' >&2
 			if [ "${VM_STALL_NMI:-1}" = 1 ] && nmi_wakes "$run" "$size"; then
 				echo "rig: stall: L1 resumed after an NMI" >&2
@@ -314,6 +321,49 @@ watch_stall() {
 			kill "$pid" 2>/dev/null
 			return 0
 		fi
+	done
+}
+
+# cpu_ticks PID: the CPU time (clock ticks, user and system) that QEMU's
+# process PID has used, all threads together and its vCPU threads alone
+# ("CPU n/TCG"): "ALL VCPU".
+cpu_ticks() {
+	local stat all=0 vcpu=0 comm rest t
+	for stat in /proc/"$1"/task/*/stat; do
+		t=$(cat "$stat" 2>/dev/null) || continue
+		comm=${t#*(}
+		comm=${comm%)*}
+		rest=${t##*) }
+		# shellcheck disable=SC2086 # split the fields after the name
+		set -- $rest
+		all=$((all + ${12} + ${13}))
+		case $comm in CPU\ *) vcpu=$((vcpu + ${12} + ${13})) ;; esac
+	done
+	echo "$all $vcpu"
+}
+
+# cpu_use PID TICKS SECONDS: how busy QEMU was over a silence of SECONDS
+# that began when cpu_ticks said TICKS.  A vCPU that waits for an
+# interrupt leaves its thread asleep; one that spins (a loop of faults,
+# a lock) keeps it at a full core.
+cpu_use() {
+	local hz now
+	hz=$(getconf CLK_TCK)
+	now=$(cpu_ticks "$1")
+	# shellcheck disable=SC2086 # "ALL VCPU" pairs
+	set -- $2 $now "$3"
+	[ "$5" -gt 0 ] || set -- "$@" 1
+	echo "over the last $5 s QEMU used $((100 * ($3 - $1) / hz / $5))% of a core," \
+		"its vCPU threads $((100 * ($4 - $2) / hz / $5))%"
+}
+
+# rip_samples RUN: each vCPU's RIP, three times a second apart, without
+# stopping L1: one address every time is a vCPU stuck there.
+rip_samples() {
+	local i
+	for i in 1 2 3; do
+		[ "$i" = 1 ] || sleep 1
+		monitor "$1" "info registers -a" | grep -o 'RIP=[0-9a-f]*' | tr '\n' ' '
 	done
 }
 
