@@ -5,7 +5,21 @@
  * The paper's last resort (section 3.3): when a mount with a backing
  * store (swapfile=, swap.c) runs short of room under its size=, guest
  * pages are written out and their frames freed; a page comes back at the
- * next fault, read or write that needs it, and its slot is freed.
+ * next fault, read or write that needs it.
+ *
+ * A page read back keeps its slot until it is written (the kernel's swap
+ * cache does the same for anonymous memory): paging it out again then
+ * needs no write, which is what a sequential reader of more than the
+ * mount holds, or a migration reading paged-out guest memory, does to
+ * every page.  The slot sits in the frame's page->private (slot + 1; a
+ * shared frame uses that field for its descriptor, and a frame becomes
+ * shared only after dropping its slot), changed only under the page lock.
+ * Every path that writes a private frame in place or lets it go calls
+ * kvmmem_paging_drop_copy() first: page_mkwrite (each first write through
+ * a mapping, KVM's and GUP's included), a write or fill through
+ * kvmmem_pmap_lock_page(KVMMEM_PMAP_WRITE), a punch hole or truncate, and
+ * a merge.  A page is read back with its slot kept only while the store
+ * is less than half full, so that copies never crowd out page-outs.
  *
  * Who pages out: a reclaim thread.  It pages a file out when
  *  - its mount's free room is under its low mark (1/64 of size=, 32 to
@@ -129,12 +143,8 @@ static bool above_target(struct inode *inode)
  */
 static struct page *lock_candidate(struct inode *inode, pgoff_t gfn)
 {
-	void *entry = kvmmem_pmap_entry(inode, gfn);
-	struct page *page;
+	struct page *page = kvmmem_pmap_get_private(inode, gfn);
 
-	if (!kvmmem_entry_page(entry) || kvmmem_entry_is_shared(entry))
-		return NULL;
-	page = kvmmem_pmap_get(inode, gfn);
 	if (!page)
 		return NULL;
 	if (!trylock_page(page))
@@ -238,7 +248,36 @@ unmap:
 	unmap_victims(inode, b);
 }
 
-/* Write out @b's pages from @done on; returns how many went out. */
+/*
+ * Let @b's pages whose slot still holds their contents go without a
+ * write, and keep the others in @b.  Returns how many went.
+ */
+static unsigned int out_clean(struct inode *inode, struct batch *b)
+{
+	unsigned int i, kept = 0, clean = 0;
+
+	for (i = 0; i < b->n; i++) {
+		struct page *page = b->pages[i];
+		unsigned long slot = page_private(page);
+
+		if (!slot) {
+			b->pages[kept] = page;
+			b->gfns[kept++] = b->gfns[i];
+			continue;
+		}
+		set_page_private(page, 0);
+		atomic_long_dec(&kvmmem_swap_cached);
+		trace_kvmmem_page_out(inode->i_ino, b->gfns[i], 1, slot - 1);
+		kvmmem_pmap_swapped_out(inode, b->gfns[i], page, slot - 1);
+		clean++;
+	}
+	b->n = kept;
+	if (clean)
+		kvmmem_count(KVMMEM_EV_PAGES_OUT_CLEAN, clean);
+	return clean;
+}
+
+/* Write out @b's pages; returns how many went out. */
 static unsigned int write_batch(struct inode *inode, struct kvmmem_swap *swap,
 				struct batch *b)
 {
@@ -274,7 +313,7 @@ static unsigned int page_out(struct inode *inode, unsigned long max)
 	struct kvmmem_swap *swap = KVMMEM_SB(inode->i_sb)->swap;
 	struct address_space *mapping = inode->i_mapping;
 	struct batch *b;
-	unsigned int done, i;
+	unsigned int done, written, i;
 
 	if (!swap || !kvmmem_swap_writable(swap))
 		return 0;
@@ -288,9 +327,11 @@ static unsigned int page_out(struct inode *inode, unsigned long max)
 		return 0;
 	}
 	pick_victims(inode, b);
-	done = b->n ? write_batch(inode, swap, b) : 0;
+	done = out_clean(inode, b);
+	written = b->n ? write_batch(inode, swap, b) : 0;
+	done += written;
 	/* those not written stay as they were; the next touch maps them */
-	for (i = done; i < b->n; i++) {
+	for (i = written; i < b->n; i++) {
 		unlock_page(b->pages[i]);
 		put_page(b->pages[i]);
 	}
@@ -470,32 +511,76 @@ static unsigned int readahead_frames(struct inode *inode, pgoff_t gfn,
 }
 
 /*
+ * What a read of @entry's slot for @gfn that returned @err proves: 0, the
+ * page; -EAGAIN, nothing, if the entry changed meanwhile (a swap-in that
+ * dirtied its page freed the slot, and a page-out may have reused it), or
+ * on an error that is not @final (the slot may have been freed and reused
+ * and the entry come back to the same slot); otherwise -EIO, counted.
+ */
+static int slot_read_result(struct inode *inode, pgoff_t gfn, void *entry,
+			    int err, bool final)
+{
+	if (kvmmem_pmap_entry(inode, gfn) != entry)
+		return -EAGAIN;
+	if (!err)
+		return 0;
+	if (!final)
+		return -EAGAIN;
+	kvmmem_swap_count_error(KVMMEM_SB(inode->i_sb)->swap,
+				kvmmem_entry_swap_slot(entry), err);
+	return -EIO;
+}
+
+/*
  * Publish page @page read from @entry's slot at @gfn, if the entry is
- * still @entry and the page is right; returns 0, -EAGAIN or -EIO.
+ * still @entry and the page is right; returns 0, -EAGAIN or -EIO.  The
+ * page keeps the slot (see DOC) if the store is less than half full.
  */
 static int swapped_in(struct inode *inode, pgoff_t gfn, void *entry,
 		      struct page *page, int err)
 {
 	struct kvmmem_swap *swap = KVMMEM_SB(inode->i_sb)->swap;
 	unsigned long slot = kvmmem_entry_swap_slot(entry);
+	bool keep = kvmmem_swap_roomy(swap);
 
-	/* a racing swap-in may have freed the slot, and it been reused */
-	if (kvmmem_pmap_entry(inode, gfn) != entry)
-		err = -EAGAIN;
-	else if (err)
-		kvmmem_swap_count_error(swap, slot, err);
-	if (err == -EBADMSG)
-		err = -EIO;
+	err = slot_read_result(inode, gfn, entry, err, true);
+	if (!err && keep)
+		set_page_private(page, slot + 1);
 	if (!err && !kvmmem_pmap_swapped_in(inode, gfn, entry, page))
 		err = -EAGAIN;
 	trace_kvmmem_page_in(inode->i_ino, gfn, slot, err);
 	if (err) {
+		set_page_private(page, 0);
 		drop_frame(inode, page);
 		return err;
 	}
-	kvmmem_swap_free(swap, slot, 1);
+	if (keep)
+		atomic_long_inc(&kvmmem_swap_cached);
+	else
+		kvmmem_swap_free(swap, slot, 1);
 	kvmmem_count(KVMMEM_EV_PAGES_SWAPPED_IN, 1);
 	return 0;
+}
+
+/**
+ * kvmmem_paging_drop_copy() - @page is about to change or go: free its slot
+ * @inode: the kvmmem file whose private frame @page is
+ * @page: the frame, locked
+ *
+ * A page read back from the store keeps its slot while it stays as it was
+ * read (see DOC); from its first write, or once it leaves the file, the
+ * slot is stale.
+ */
+void kvmmem_paging_drop_copy(struct inode *inode, struct page *page)
+{
+	unsigned long slot = page_private(page);
+
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
+	if (!slot)
+		return;
+	set_page_private(page, 0);
+	atomic_long_dec(&kvmmem_swap_cached);
+	kvmmem_swap_free(KVMMEM_SB(inode->i_sb)->swap, slot - 1, 1);
 }
 
 /**
@@ -580,24 +665,16 @@ struct page *kvmmem_paging_read_copy(struct inode *inode, pgoff_t gfn)
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	for (tries = 0; tries < 8; tries++) {
 		void *entry = kvmmem_pmap_entry(inode, gfn);
-		unsigned long slot = kvmmem_entry_swap_slot(entry);
 
 		if (!kvmmem_entry_is_swap(entry))
 			break;
-		kvmmem_swap_read(swap, slot, &copy, 1, &err);
-		/* a swap-in changes the entry before it frees the slot */
-		if (kvmmem_pmap_entry(inode, gfn) != entry)
+		kvmmem_swap_read(swap, kvmmem_entry_swap_slot(entry), &copy, 1,
+				 &err);
+		err = slot_read_result(inode, gfn, entry, err, tries > 0);
+		if (err == -EAGAIN)
 			continue;
-		if (!err) {
-			result = copy;
-			break;
-		}
-		/* once more, in case the slot was freed and reused under us */
-		if (tries) {
-			kvmmem_swap_count_error(swap, slot, err);
-			result = ERR_PTR(-EIO);
-			break;
-		}
+		result = err ? ERR_PTR(err) : copy;
+		break;
 	}
 	filemap_invalidate_unlock_shared(inode->i_mapping);
 	if (result != copy)

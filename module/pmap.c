@@ -246,6 +246,8 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 			page = kvmmem_paging_swap_in(inode, gfn, entry);
 			if (page == ERR_PTR(-EAGAIN))
 				continue;
+			if (!IS_ERR(page) && (flags & KVMMEM_PMAP_WRITE))
+				kvmmem_paging_drop_copy(inode, page);
 			return page;
 		}
 		if (!kvmmem_entry_page(entry)) {
@@ -271,7 +273,12 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 			put_page(page);
 			continue;
 		}
-		if (!(flags & KVMMEM_PMAP_WRITE) || !kvmmem_entry_is_shared(entry))
+		if (!kvmmem_entry_is_shared(entry)) {
+			if (flags & KVMMEM_PMAP_WRITE)
+				kvmmem_paging_drop_copy(inode, page);
+			return page;
+		}
+		if (!(flags & KVMMEM_PMAP_WRITE))
 			return page;
 		copy = kvmmem_share_break(inode, gfn, page);
 		if (copy != page) {
@@ -398,6 +405,8 @@ int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page)
 		goto out;
 	}
 	if (!kvmmem_entry_is_shared(entry)) {
+		/* its first write since it was read back: the slot is stale */
+		kvmmem_paging_drop_copy(inode, page);
 		err = 0;
 		goto out;
 	}
@@ -581,6 +590,8 @@ static bool drop_entry(struct inode *inode, pgoff_t gfn, void *entry,
 	} else {
 		lock_page(page);
 		xa_store(frames_of(inode), gfn, with, GFP_NOWAIT);
+		if (!kvmmem_entry_is_shared(entry))
+			kvmmem_paging_drop_copy(inode, page);
 		last = !kvmmem_entry_is_shared(entry) ||
 		       kvmmem_share_drop(inode, page);
 		unlock_page(page);
@@ -685,6 +696,8 @@ void kvmmem_pmap_swapped_out(struct inode *inode, pgoff_t gfn,
 {
 	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
+	/* its own slot, if it kept one, was handed over as @slot */
+	VM_WARN_ON_ONCE_PAGE(page_private(page), page);
 	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_swap(slot));
 	account_entries(inode, -1);
 	account_value(inode, KVMMEM_VALUE_SWAPPED, 1);

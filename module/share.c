@@ -30,7 +30,9 @@
  * another task holding it, a pwrite copying into it) is left alone.
  *
  * A shared frame's bookkeeping, struct kvmmem_sframe, hangs off
- * page->private; the frame's page lock protects it.  Frames are shared
+ * page->private; the frame's page lock protects it.  A private frame may
+ * use that field for the slot it was read back from (paging.c): a merge
+ * drops that slot before the frame is freed or becomes shared.  Frames are shared
  * only within one mount (one memory budget) and one sharing domain.
  */
 #include <linux/highmem.h>
@@ -43,6 +45,7 @@
 #include "budget.h"
 #include "frametab.h"
 #include "fs.h"
+#include "paging.h"
 #include "pmap.h"
 #include "registry.h"
 #include "scan.h"
@@ -154,6 +157,7 @@ static enum kvmmem_scan_result isolate(struct inode *inode, pgoff_t gfn,
  */
 static void release_merged(struct inode *inode, struct page *page)
 {
+	kvmmem_paging_drop_copy(inode, page);
 	unlock_page(page);
 	put_page(page);		/* the entry's reference */
 	kvmmem_budget_frame_freed(inode);
@@ -287,6 +291,9 @@ static enum kvmmem_scan_result merge_pair(struct inode *inode, pgoff_t gfn,
 		unlock_page(page);
 		res = mismatch(inode, page, hash);
 	}
+	/* page->private becomes the descriptor: a kept slot goes first */
+	if (res == KVMMEM_SCAN_MERGED)
+		kvmmem_paging_drop_copy(hinode, hpage);
 	if (res == KVMMEM_SCAN_MERGED && publish(inode, hpage, hash, hint)) {
 		unlock_page(page);
 		res = KVMMEM_SCAN_BUSY;

@@ -323,3 +323,15 @@ bool kvmmem_swap_writable(struct kvmmem_swap *swap)
 	return !kvmmem_swap_full(swap) &&
 	       time_after_eq(jiffies, READ_ONCE(swap->failed_until));
 }
+
+/**
+ * kvmmem_swap_roomy() - less than half of the store in use?
+ * @swap: the store
+ *
+ * Return: true if so (a moment's view): pages read back may then keep
+ * their slots (paging.c).
+ */
+bool kvmmem_swap_roomy(struct kvmmem_swap *swap)
+{
+	return READ_ONCE(swap->nr_used) < swap->nr_slots / 2;
+}

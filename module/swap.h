@@ -31,5 +31,6 @@ void kvmmem_swap_count_error(struct kvmmem_swap *swap, unsigned long slot,
 			     int err);
 bool kvmmem_swap_full(struct kvmmem_swap *swap);
 bool kvmmem_swap_writable(struct kvmmem_swap *swap);
+bool kvmmem_swap_roomy(struct kvmmem_swap *swap);
 
 #endif /* KVMMEM_SWAP_H */
