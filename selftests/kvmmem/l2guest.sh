@@ -2,7 +2,7 @@
 # shellcheck shell=sh
 #
 # l2guest.sh: start and drive L2 guests with stock QEMU, their RAM in a file
-# (on kvmmem).  Sourced by qemu_balloon_test.sh and demo.sh inside the test
+# (on kvmmem).  Sourced by the qemu_*_test.sh scripts and demo.sh inside the test
 # VM (busybox sh); never run on its own.
 #
 # Each guest NAME gets a directory $L2_WORK/NAME with:
@@ -288,4 +288,29 @@ l2_tail() {
 	l2_type "$1" "" && sleep 5
 	echo "# --- $1 console after typing a newline ---"
 	l2_console "$1" "$(cat "$dir/mark")" | l2_comment
+}
+
+# l2_preflight NTESTS NAME [kvmmemctl]: a stock-QEMU test's TAP header,
+# then what it needs: skips all NTESTS when nested KVM is missing, bails
+# out when the module, the L2 guest, QEMU (or, if asked, kvmmemctl) is.
+l2_preflight() {
+	echo "TAP version 13"
+	echo "1..$1"
+	[ -c /dev/kvm ] || [ "$L2_ACCEL" != kvm ] ||
+		tap_skip_all "$1" "$2" "no /dev/kvm (nested virtualization unavailable)"
+	[ -d "$KVMMEM_SYSFS" ] || tap_bail "$KVMMEM_SYSFS missing: kvmmem.ko is not loaded"
+	[ -f "$L2_KERNEL" ] && [ -f "$L2_INITRD" ] ||
+		tap_bail "no L2 guest at $L2_KERNEL, $L2_INITRD"
+	command -v qemu-system-x86_64 >/dev/null || tap_bail "qemu-system-x86_64 not found"
+	[ "${3:-}" != kvmmemctl ] || command -v "$KVMMEMCTL" >/dev/null ||
+		tap_bail "$KVMMEMCTL not found"
+}
+
+# l2_helper DIR NAME: the path of the test helper NAME, built beside the
+# scripts in DIR (the test VM) or in DIR/build (a work tree); fails if
+# neither has it.
+l2_helper() {
+	local path=$1/$2
+	[ -x "$path" ] || path=$1/build/$2
+	[ -x "$path" ] && echo "$path"
 }

@@ -57,13 +57,7 @@ cleanup() {
 	rm -rf "$L2_WORK"
 }
 
-echo "TAP version 13"
-echo "1..$NTESTS"
-[ -c /dev/kvm ] || [ "$L2_ACCEL" != kvm ] || tap_skip_all $NTESTS qemu_balloon "no /dev/kvm (nested virtualization unavailable)"
-[ -d "$KVMMEM_SYSFS" ] || tap_bail "$KVMMEM_SYSFS missing: kvmmem.ko is not loaded"
-[ -f "$L2_KERNEL" ] && [ -f "$L2_INITRD" ] || tap_bail "no L2 guest at $L2_KERNEL, $L2_INITRD"
-command -v qemu-system-x86_64 >/dev/null || tap_bail "qemu-system-x86_64 not found"
-command -v "$KVMMEMCTL" >/dev/null || tap_bail "$KVMMEMCTL not found"
+l2_preflight $NTESTS qemu_balloon kvmmemctl
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM

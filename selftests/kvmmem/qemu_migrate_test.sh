@@ -59,15 +59,8 @@ migrate_status() {
 	echo "${reply%%\"*}"
 }
 
-echo "TAP version 13"
-echo "1..$NTESTS"
-[ -c /dev/kvm ] || [ "$L2_ACCEL" != kvm ] || tap_skip_all $NTESTS qemu_migrate "no /dev/kvm (nested virtualization unavailable)"
-[ -d "$KVMMEM_SYSFS" ] || tap_bail "$KVMMEM_SYSFS missing: kvmmem.ko is not loaded"
-[ -f "$L2_KERNEL" ] && [ -f "$L2_INITRD" ] || tap_bail "no L2 guest at $L2_KERNEL, $L2_INITRD"
-command -v qemu-system-x86_64 >/dev/null || tap_bail "qemu-system-x86_64 not found"
-NONZERO=$lib/nonzero_pages
-[ -x "$NONZERO" ] || NONZERO=$lib/build/nonzero_pages
-[ -x "$NONZERO" ] || tap_bail "nonzero_pages not found"
+l2_preflight $NTESTS qemu_migrate
+NONZERO=$(l2_helper "$lib" nonzero_pages) || tap_bail "nonzero_pages not found"
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -72,14 +72,8 @@ memtest() {
 	return 1
 }
 
-echo "TAP version 13"
-echo "1..$NTESTS"
-[ -c /dev/kvm ] || [ "$L2_ACCEL" != kvm ] || tap_skip_all $NTESTS qemu_paging "no /dev/kvm (nested virtualization unavailable)"
-[ -d "$KVMMEM_SYSFS" ] || tap_bail "$KVMMEM_SYSFS missing: kvmmem.ko is not loaded"
-[ -f "$L2_KERNEL" ] && [ -f "$L2_INITRD" ] || tap_bail "no L2 guest at $L2_KERNEL, $L2_INITRD"
-MEMTEST=$lib/guest_memtest
-[ -x "$MEMTEST" ] || MEMTEST=$lib/build/guest_memtest
-[ -x "$MEMTEST" ] || tap_bail "guest_memtest not found"
+l2_preflight $NTESTS qemu_paging
+MEMTEST=$(l2_helper "$lib" guest_memtest) || tap_bail "guest_memtest not found"
 [ -e /dev/loop-control ] || tap_skip_all $NTESTS qemu_paging "no loop devices"
 
 trap cleanup EXIT
