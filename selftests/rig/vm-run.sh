@@ -367,9 +367,11 @@ rip_samples() {
 	done
 }
 
-# stuck_cpus RUN: a line per vCPU of L1 that is halted (HLT=1) with
-# interrupts enabled (IF in RFL) while its local APIC holds a pending
-# vector of a higher priority class than its PPR: "CPU#n RIP vector PPR".
+# stuck_cpus RUN: a line per vCPU of L1 with interrupts enabled (IF in
+# RFL) while its local APIC holds a pending vector of a higher priority
+# class than its PPR: "CPU#n RIP HLT vector PPR".  Halted or not: a vCPU
+# running a nested guest shows that guest's registers, and the guest runs
+# on while the interrupt that should make it exit to L1 is lost.
 stuck_cpus() {
 	local run=$1 regs cpu rfl n=0 lapic
 	regs=$(monitor "$run" "info registers -a" | grep -E '^CPU#|RFL=')
@@ -389,9 +391,9 @@ stuck_cpus() {
 			/^APR/ { for (i = 1; i < NF; i++) if ($i == "PPR") ppr = hex(substr($(i + 1), 3)) }
 			END {
 				split(rfl, f, "[= ]")
-				if (index(rfl, "HLT=1") && int(hex(f[4]) / 512) % 2 &&
-				    int(irr / 16) > int(ppr / 16))
-					printf "%s RIP=%s vector %d pending, PPR 0x%02x\n", cpu, f[2], irr, ppr
+				if (int(hex(f[4]) / 512) % 2 && int(irr / 16) > int(ppr / 16))
+					printf "%s RIP=%s %s vector %d pending, PPR 0x%02x\n", cpu, f[2],
+						(index(rfl, "HLT=1") ? "HLT=1" : "HLT=0"), irr, ppr
 			}' <<<"$lapic"
 	done <<<"$regs"
 }
