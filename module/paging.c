@@ -38,10 +38,13 @@
  * and a VM still above target then pages out a batch of its own).
  *
  * Victims, a batch of up to BATCH pages of one file at a time (no more
- * than the file is to give up): first the
- * pages the idle sampler picked this period that the guest has not
- * touched since (known idle), then a run of private pages from a random
- * place in the file (the paper's random policy, which keeps clear of the
+ * than the file is to give up): first the pages the idle sampler picked
+ * this period that the guest has not touched since (known idle), then
+ * pages read back and not written since (KVMMEM_CLEAN: they go without a
+ * write, lowest gfn first, so that a reader going through memory in order,
+ * such as a migration, gives back what it has read and reads each page
+ * back once), then a run of private pages from a random place in the
+ * file (the paper's random policy, which keeps clear of the
  * guest's own LRU; a run keeps I/O sequential, and lets a fault read its
  * neighbours back in the same I/O: swap_readahead).  Never a page with a
  * reference beyond the pmap's and ours once it is unmapped (a GUP pin,
@@ -215,7 +218,10 @@ static void unmap_victims(struct inode *inode, struct batch *b)
 	b->n = kept;
 }
 
-/* Known idle pages first, then a run from a random place. */
+/*
+ * Known idle pages first, then pages that still hold their slot (they go
+ * without a write), then a run from a random place.
+ */
 static void pick_victims(struct inode *inode, struct batch *b)
 {
 	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
@@ -228,6 +234,12 @@ static void pick_victims(struct inode *inode, struct batch *b)
 		return;
 	xa_for_each_marked(frames, gfn, entry, KVMMEM_SAMPLED) {
 		if (!batch_add(b, inode, gfn) || ++visits >= MAX_VISITS / 2)
+			break;
+		cond_resched();
+	}
+	xa_for_each_marked(frames, gfn, entry, KVMMEM_CLEAN) {
+		if (b->n == b->max || !batch_add(b, inode, gfn) ||
+		    ++visits >= 3 * MAX_VISITS / 4)
 			break;
 		cond_resched();
 	}
@@ -265,6 +277,7 @@ static unsigned int out_clean(struct inode *inode, struct batch *b)
 			b->gfns[kept++] = b->gfns[i];
 			continue;
 		}
+		kvmmem_pmap_mark_clean(inode, b->gfns[i], false);
 		set_page_private(page, 0);
 		atomic_long_dec(&kvmmem_swap_cached);
 		trace_kvmmem_page_out(inode->i_ino, b->gfns[i], 1, slot - 1);
@@ -554,10 +567,12 @@ static int swapped_in(struct inode *inode, pgoff_t gfn, void *entry,
 		drop_frame(inode, page);
 		return err;
 	}
-	if (keep)
+	if (keep) {
+		kvmmem_pmap_mark_clean(inode, gfn, true);
 		atomic_long_inc(&kvmmem_swap_cached);
-	else
+	} else {
 		kvmmem_swap_free(swap, slot, 1);
+	}
 	kvmmem_count(KVMMEM_EV_PAGES_SWAPPED_IN, 1);
 	return 0;
 }
@@ -565,19 +580,22 @@ static int swapped_in(struct inode *inode, pgoff_t gfn, void *entry,
 /**
  * kvmmem_paging_drop_copy() - @page is about to change or go: free its slot
  * @inode: the kvmmem file whose private frame @page is
+ * @gfn: the guest frame number it backs
  * @page: the frame, locked
  *
  * A page read back from the store keeps its slot while it stays as it was
  * read (see DOC); from its first write, or once it leaves the file, the
  * slot is stale.
  */
-void kvmmem_paging_drop_copy(struct inode *inode, struct page *page)
+void kvmmem_paging_drop_copy(struct inode *inode, pgoff_t gfn,
+			     struct page *page)
 {
 	unsigned long slot = page_private(page);
 
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
 	if (!slot)
 		return;
+	kvmmem_pmap_mark_clean(inode, gfn, false);
 	set_page_private(page, 0);
 	atomic_long_dec(&kvmmem_swap_cached);
 	kvmmem_swap_free(KVMMEM_SB(inode->i_sb)->swap, slot - 1, 1);

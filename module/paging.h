@@ -12,7 +12,8 @@ bool kvmmem_paging_make_room(struct inode *inode, unsigned int attempt);
 struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
 				   void *entry);
 struct page *kvmmem_paging_read_copy(struct inode *inode, pgoff_t gfn);
-void kvmmem_paging_drop_copy(struct inode *inode, struct page *page);
+void kvmmem_paging_drop_copy(struct inode *inode, pgoff_t gfn,
+			     struct page *page);
 int kvmmem_paging_init(void);
 void kvmmem_paging_exit(void);
 

@@ -247,7 +247,7 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 			if (page == ERR_PTR(-EAGAIN))
 				continue;
 			if (!IS_ERR(page) && (flags & KVMMEM_PMAP_WRITE))
-				kvmmem_paging_drop_copy(inode, page);
+				kvmmem_paging_drop_copy(inode, gfn, page);
 			return page;
 		}
 		if (!kvmmem_entry_page(entry)) {
@@ -275,7 +275,7 @@ static struct page *lock_locked(struct inode *inode, pgoff_t gfn,
 		}
 		if (!kvmmem_entry_is_shared(entry)) {
 			if (flags & KVMMEM_PMAP_WRITE)
-				kvmmem_paging_drop_copy(inode, page);
+				kvmmem_paging_drop_copy(inode, gfn, page);
 			return page;
 		}
 		if (!(flags & KVMMEM_PMAP_WRITE))
@@ -406,7 +406,7 @@ int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page)
 	}
 	if (!kvmmem_entry_is_shared(entry)) {
 		/* its first write since it was read back: the slot is stale */
-		kvmmem_paging_drop_copy(inode, page);
+		kvmmem_paging_drop_copy(inode, gfn, page);
 		err = 0;
 		goto out;
 	}
@@ -555,6 +555,23 @@ void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry)
 }
 
 /**
+ * kvmmem_pmap_mark_clean() - set or clear KVMMEM_CLEAN on @gfn's entry
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number of a private frame, locked by the caller
+ * @clean: set if true, clear if false
+ *
+ * The mark stays with the index when its entry is replaced: whoever lets a
+ * marked frame go clears it (paging.c).
+ */
+void kvmmem_pmap_mark_clean(struct inode *inode, pgoff_t gfn, bool clean)
+{
+	if (clean)
+		xa_set_mark(frames_of(inode), gfn, KVMMEM_CLEAN);
+	else
+		xa_clear_mark(frames_of(inode), gfn, KVMMEM_CLEAN);
+}
+
+/**
  * kvmmem_pmap_set_zero() - the private frame at @gfn is all zeros: drop it
  * @inode: a kvmmem regular file
  * @gfn: guest frame number
@@ -591,7 +608,7 @@ static bool drop_entry(struct inode *inode, pgoff_t gfn, void *entry,
 		lock_page(page);
 		xa_store(frames_of(inode), gfn, with, GFP_NOWAIT);
 		if (!kvmmem_entry_is_shared(entry))
-			kvmmem_paging_drop_copy(inode, page);
+			kvmmem_paging_drop_copy(inode, gfn, page);
 		last = !kvmmem_entry_is_shared(entry) ||
 		       kvmmem_share_drop(inode, page);
 		unlock_page(page);

@@ -128,6 +128,13 @@ static inline bool kvmmem_entry_is_shared(void *entry)
 	       xa_pointer_tag(entry) == KVMMEM_TAG_SHARED;
 }
 
+/*
+ * Marks on pmap entries: KVMMEM_SAMPLED (sample.h) and KVMMEM_CLEAN, a
+ * private frame that still holds the slot it was read back from
+ * (paging.c), so that paging can find those first: they go without I/O.
+ */
+#define KVMMEM_CLEAN		XA_MARK_1
+
 /* kvmmem_pmap_lock_page() flags */
 #define KVMMEM_PMAP_EOF		0x1	/* -EFAULT past the end of file */
 #define KVMMEM_PMAP_WRITE	0x2	/* break sharing: a private frame */
@@ -151,6 +158,7 @@ unsigned long kvmmem_pmap_private(struct inode *inode);
 bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last);
 void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
 void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn);
+void kvmmem_pmap_mark_clean(struct inode *inode, pgoff_t gfn, bool clean);
 unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 				 pgoff_t end);
 unsigned long kvmmem_pmap_release(struct inode *inode, pgoff_t first,

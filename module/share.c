@@ -155,9 +155,10 @@ static enum kvmmem_scan_result isolate(struct inode *inode, pgoff_t gfn,
  * A merged private page leaves its file: free it.  isolate() found it
  * quiet, so the scanner's put will be the last and it is uncharged now.
  */
-static void release_merged(struct inode *inode, struct page *page)
+static void release_merged(struct inode *inode, pgoff_t gfn,
+			   struct page *page)
 {
-	kvmmem_paging_drop_copy(inode, page);
+	kvmmem_paging_drop_copy(inode, gfn, page);
 	unlock_page(page);
 	put_page(page);		/* the entry's reference */
 	kvmmem_budget_frame_freed(inode);
@@ -186,7 +187,7 @@ static enum kvmmem_scan_result merge_zero(struct inode *inode, pgoff_t gfn,
 	}
 	kvmmem_pmap_set_zero(inode, gfn);
 	trace_kvmmem_merge(inode->i_ino, gfn, 0, true);
-	release_merged(inode, page);
+	release_merged(inode, gfn, page);
 	return KVMMEM_SCAN_MERGED;
 }
 
@@ -228,7 +229,7 @@ static enum kvmmem_scan_result merge_into(struct inode *inode, pgoff_t gfn,
 	}
 	unlock_page(frame);
 	if (res == KVMMEM_SCAN_MERGED)
-		release_merged(inode, page);
+		release_merged(inode, gfn, page);
 	else
 		unlock_page(page);
 	return res;
@@ -293,7 +294,7 @@ static enum kvmmem_scan_result merge_pair(struct inode *inode, pgoff_t gfn,
 	}
 	/* page->private becomes the descriptor: a kept slot goes first */
 	if (res == KVMMEM_SCAN_MERGED)
-		kvmmem_paging_drop_copy(hinode, hpage);
+		kvmmem_paging_drop_copy(hinode, hgfn, hpage);
 	if (res == KVMMEM_SCAN_MERGED && publish(inode, hpage, hash, hint)) {
 		unlock_page(page);
 		res = KVMMEM_SCAN_BUSY;
@@ -305,7 +306,7 @@ static enum kvmmem_scan_result merge_pair(struct inode *inode, pgoff_t gfn,
 		sharer_added(hinode, sframe_of(hpage));
 		sharer_added(inode, sframe_of(hpage));
 		trace_kvmmem_merge(inode->i_ino, gfn, page_to_pfn(hpage), false);
-		release_merged(inode, page);
+		release_merged(inode, gfn, page);
 	}
 	unlock_page(hpage);
 	return res;

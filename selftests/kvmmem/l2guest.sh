@@ -77,9 +77,23 @@ kvmmem_frames_back() {
 	[ "$(kvmmem_held_kb)" -eq "$1" ]
 }
 
+# kvmmem_file_stat FILE NAME: a counter of one kvmmem file (its backends/
+# directory in sysfs), e.g. resident, swapped_out.
+kvmmem_file_stat() {
+	cat "$KVMMEM_SYSFS/backends/$(stat -c %i "$1")/$2"
+}
+
 # kvmmem_file_resident FILE: guest pages of one kvmmem file with a frame.
 kvmmem_file_resident() {
-	cat "$KVMMEM_SYSFS/backends/$(stat -c %i "$1")/resident"
+	kvmmem_file_stat "$1" resident
+}
+
+# l2_store FILE MiB: a loop device over a new sparse file FILE of MiB, to
+# be a mount's swapfile=; prints the device.
+l2_store() {
+	local dev
+	dd if=/dev/zero of="$1" bs=1M count=0 seek="$2" 2>/dev/null || return 1
+	dev=$(losetup -f) && losetup "$dev" "$1" && echo "$dev"
 }
 
 l2_alive() {

@@ -84,9 +84,7 @@ cp "$MEMTEST" "$L2_WORK/extra/bin/memtest"
 (cd "$L2_WORK/extra" && printf 'bin\nbin/memtest\n' | cpio -o -H newc 2>/dev/null) >"$L2_WORK/extra.cpio"
 cat "$L2_INITRD" "$L2_WORK/extra.cpio" >"$L2_WORK/initrd.cpio"
 L2_INITRD=$L2_WORK/initrd.cpio
-dd if=/dev/zero of="$L2_WORK/store" bs=1M count=0 seek=512 2>/dev/null
-loopdev=$(losetup -f)
-losetup "$loopdev" "$L2_WORK/store" || tap_bail "losetup"
+loopdev=$(l2_store "$L2_WORK/store" 512) || tap_bail "no loop device for the store"
 start_kb=$(kvmmem_held_kb)
 mount -t kvmmem -o "size=${MOUNT_MB}M,swapfile=$loopdev" none "$mnt" ||
 	tap_bail "cannot mount kvmmem with swapfile=$loopdev"
