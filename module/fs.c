@@ -176,7 +176,7 @@ static struct inode *kvmmem_alloc_inode(struct super_block *sb)
 	info->sysfs = NULL;
 	info->id = 0;
 	info->domain = 0;
-	info->swap_in_last = 0;
+	kvmmem_paging_init_vm(&info->paging);
 	return &info->vfs_inode;
 }
 

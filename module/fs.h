@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "balloon.h"
 #include "budget.h"
+#include "paging.h"
 #include "pmap.h"
 #include "scan.h"
 
@@ -35,10 +36,10 @@ struct kvmmem_inode_info {
 	struct kvmmem_scan_cursor scan;	/* the scanner's, under scan_mutex */
 	struct kvmmem_vm_alloc alloc;	/* shares, min, max, idle estimate */
 	struct kvmmem_vm_balloon balloon;	/* target published, pollers */
+	struct kvmmem_vm_paging paging;	/* counters, readahead state */
 	struct kvmmem_file_kobj *sysfs;
 	u32 id;				/* registry id, names it in hints */
 	u32 domain;			/* sharing domain, under scan_mutex */
-	pgoff_t swap_in_last;		/* paging.c: readahead's last fault */
 	struct inode vfs_inode;
 };
 

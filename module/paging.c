@@ -140,6 +140,27 @@ static bool above_target(struct inode *inode)
 	return kvmmem_pmap_private(inode) > READ_ONCE(KVMMEM_I(inode)->alloc.target);
 }
 
+/**
+ * kvmmem_paging_init_vm() - a new file's paging: nothing yet
+ * @paging: its paging state
+ */
+void kvmmem_paging_init_vm(struct kvmmem_vm_paging *paging)
+{
+	atomic_long_set(&paging->swapped_out, 0);
+	atomic_long_set(&paging->swapped_in, 0);
+	atomic_long_set(&paging->cached, 0);
+	atomic_long_set(&paging->io_errors, 0);
+	atomic_long_set(&paging->checksum_errors, 0);
+	paging->swap_in_last = 0;
+}
+
+/* @n more (or fewer) of @inode's pages keep their slot. */
+static void cached_add(struct inode *inode, long n)
+{
+	atomic_long_add(n, &KVMMEM_I(inode)->paging.cached);
+	atomic_long_add(n, &kvmmem_swap_cached);
+}
+
 /*
  * A candidate: @gfn holds a private frame.  Returns it locked, with a
  * reference, or NULL.
@@ -279,7 +300,7 @@ static unsigned int out_clean(struct inode *inode, struct batch *b)
 		}
 		kvmmem_pmap_mark_clean(inode, b->gfns[i], false);
 		set_page_private(page, 0);
-		atomic_long_dec(&kvmmem_swap_cached);
+		cached_add(inode, -1);
 		trace_kvmmem_page_out(inode->i_ino, b->gfns[i], 1, slot - 1);
 		kvmmem_pmap_swapped_out(inode, b->gfns[i], page, slot - 1);
 		clean++;
@@ -305,6 +326,7 @@ static unsigned int write_batch(struct inode *inode, struct kvmmem_swap *swap,
 			break;
 		}
 		if (kvmmem_swap_write(swap, first, b->pages + done, n)) {
+			atomic_long_inc(&KVMMEM_I(inode)->paging.io_errors);
 			kvmmem_swap_free(swap, first, n);
 			break;
 		}
@@ -352,6 +374,7 @@ static unsigned int page_out(struct inode *inode, unsigned long max)
 	kfree(b);
 	if (done) {
 		kvmmem_count(KVMMEM_EV_PAGES_SWAPPED_OUT, done);
+		atomic_long_add(done, &KVMMEM_I(inode)->paging.swapped_out);
 		atomic_long_inc(&room_seq);
 		wake_up_all(&room_wait);
 	}
@@ -541,6 +564,9 @@ static int slot_read_result(struct inode *inode, pgoff_t gfn, void *entry,
 		return -EAGAIN;
 	kvmmem_swap_count_error(KVMMEM_SB(inode->i_sb)->swap,
 				kvmmem_entry_swap_slot(entry), err);
+	atomic_long_inc(err == -EBADMSG ?
+			&KVMMEM_I(inode)->paging.checksum_errors :
+			&KVMMEM_I(inode)->paging.io_errors);
 	return -EIO;
 }
 
@@ -569,11 +595,12 @@ static int swapped_in(struct inode *inode, pgoff_t gfn, void *entry,
 	}
 	if (keep) {
 		kvmmem_pmap_mark_clean(inode, gfn, true);
-		atomic_long_inc(&kvmmem_swap_cached);
+		cached_add(inode, 1);
 	} else {
 		kvmmem_swap_free(swap, slot, 1);
 	}
 	kvmmem_count(KVMMEM_EV_PAGES_SWAPPED_IN, 1);
+	atomic_long_inc(&KVMMEM_I(inode)->paging.swapped_in);
 	return 0;
 }
 
@@ -597,7 +624,7 @@ void kvmmem_paging_drop_copy(struct inode *inode, pgoff_t gfn,
 		return;
 	kvmmem_pmap_mark_clean(inode, gfn, false);
 	set_page_private(page, 0);
-	atomic_long_dec(&kvmmem_swap_cached);
+	cached_add(inode, -1);
 	kvmmem_swap_free(KVMMEM_SB(inode->i_sb)->swap, slot - 1, 1);
 }
 
@@ -640,8 +667,8 @@ struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
 	get_page(pages[0]);
 	entries[0] = entry;
 	/* only for a fault just past the last one: a sequential reader */
-	last = READ_ONCE(KVMMEM_I(inode)->swap_in_last);
-	WRITE_ONCE(KVMMEM_I(inode)->swap_in_last, gfn);
+	last = READ_ONCE(KVMMEM_I(inode)->paging.swap_in_last);
+	WRITE_ONCE(KVMMEM_I(inode)->paging.swap_in_last, gfn);
 	if (gfn <= last || gfn - last > ra + 1)
 		ra = 0;
 	n = 1 + readahead_frames(inode, gfn, slot, pages + 1, entries + 1, ra);

@@ -2,9 +2,22 @@
 #ifndef KVMMEM_PAGING_H
 #define KVMMEM_PAGING_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 
 extern unsigned int kvmmem_swap_readahead;
+
+/* One file's paging: its counters and readahead's state (paging.c). */
+struct kvmmem_vm_paging {
+	atomic_long_t swapped_out;	/* pages paged out, ever */
+	atomic_long_t swapped_in;	/* pages read back, ever */
+	atomic_long_t cached;	/* resident pages that kept their slot */
+	atomic_long_t io_errors;	/* failed reads and writes of its pages */
+	atomic_long_t checksum_errors;	/* pages read back wrong */
+	pgoff_t swap_in_last;	/* the last swap-in fault */
+};
+
+void kvmmem_paging_init_vm(struct kvmmem_vm_paging *paging);
 
 void kvmmem_paging_kick(void);
 void kvmmem_paging_charged(struct inode *inode);

@@ -493,35 +493,45 @@ static ssize_t size_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute size_attr = FILE_ATTR_RO(size);
 
-/* A per-file gauge: one of the counters of its pmap. */
-struct pmap_attribute {
+/*
+ * A per-file counter: an atomic_long_t of its pmap's or its paging's,
+ * read as the owner keeps it.
+ */
+struct counter_attribute {
 	struct kobj_attribute attr;
-	size_t offset;		/* of an atomic_long_t in struct kvmmem_pmap */
+	size_t offset;		/* in struct kvmmem_inode_info */
 };
 
-static ssize_t pmap_gauge_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
+static ssize_t file_counter_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
 {
-	struct pmap_attribute *pa = container_of(attr, struct pmap_attribute,
-						 attr);
-	void *pmap = &KVMMEM_I(attr_inode(kobj))->pmap;
+	struct counter_attribute *ca = container_of(attr,
+						    struct counter_attribute,
+						    attr);
+	void *info = KVMMEM_I(attr_inode(kobj));
 
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read((atomic_long_t *)(pmap + pa->offset)));
+			  atomic_long_read((atomic_long_t *)(info + ca->offset)));
 }
 
-#define PMAP_ATTR(_name, _field)					\
-	static struct pmap_attribute _name##_attr = {			\
-		.attr = __ATTR(_name, 0400, pmap_gauge_show, NULL),	\
-		.offset = offsetof(struct kvmmem_pmap, _field),		\
+/* _var names the attribute where the global one of that _name is taken */
+#define COUNTER_ATTR(_var, _name, _field)				\
+	static struct counter_attribute _var##_attr = {			\
+		.attr = __ATTR(_name, 0400, file_counter_show, NULL),	\
+		.offset = offsetof(struct kvmmem_inode_info, _field),	\
 	}
 
-PMAP_ATTR(resident, resident);
-PMAP_ATTR(sharing, sharing);
-PMAP_ATTR(zero, zero);
-PMAP_ATTR(ballooned, ballooned);
-PMAP_ATTR(free_reported, reported);
-PMAP_ATTR(swapped_out, swapped);
+COUNTER_ATTR(resident, resident, pmap.resident);
+COUNTER_ATTR(sharing, sharing, pmap.sharing);
+COUNTER_ATTR(zero, zero, pmap.zero);
+COUNTER_ATTR(ballooned, ballooned, pmap.ballooned);
+COUNTER_ATTR(free_reported, free_reported, pmap.reported);
+COUNTER_ATTR(swapped_out, swapped_out, pmap.swapped);
+COUNTER_ATTR(file_swapped_out, pages_swapped_out, paging.swapped_out);
+COUNTER_ATTR(file_swapped_in, pages_swapped_in, paging.swapped_in);
+COUNTER_ATTR(swap_cached, swap_cached_pages, paging.cached);
+COUNTER_ATTR(file_io_errors, swap_io_errors, paging.io_errors);
+COUNTER_ATTR(file_checksum_errors, checksum_errors, paging.checksum_errors);
 
 static ssize_t domain_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -635,6 +645,11 @@ static struct attribute *file_attrs[] = {
 	&ballooned_attr.attr.attr,
 	&free_reported_attr.attr.attr,
 	&swapped_out_attr.attr.attr,
+	&file_swapped_out_attr.attr.attr,
+	&file_swapped_in_attr.attr.attr,
+	&swap_cached_attr.attr.attr,
+	&file_io_errors_attr.attr.attr,
+	&file_checksum_errors_attr.attr.attr,
 	&balloon_target_attr.attr,
 	&file_uncooperative_attr.attr,
 	&domain_attr.attr,

@@ -215,12 +215,16 @@ static bool test_overcommit(void)
 	ok = ok && expect(counter("pages_allocated") <= MOUNT_PAGES, "within size=") &&
 	     expect_eq(c.ra + sa, FILE_PAGES, "a: resident + swapped") &&
 	     expect_eq(c.rb + sb, FILE_PAGES, "b: resident + swapped") &&
-	     expect_eq(c.out - out0 - (c.in - in0), sa + sb, "out - in = swapped");
+	     expect_eq(c.out - out0 - (c.in - in0), sa + sb, "out - in = swapped") &&
+	     expect_eq(file_counter(a, "pages_swapped_out") + file_counter(b, "pages_swapped_out"),
+		       c.out - out0, "per file, pages_swapped_out adds up");
 	ok = ok && expect_eq(bad_preads(a, 1, 1, FILE_PAGES), 0, "a reads back (pread)") &&
 	     expect_eq(bad_maps(b, 2, 1, FILE_PAGES), 0, "b reads back (mapping)") &&
 	     expect_eq(bad_maps(a, 1, 1, FILE_PAGES), 0, "a reads back (mapping)") &&
 	     expect_eq(bad_preads(b, 2, 1, FILE_PAGES), 0, "b reads back (pread)") &&
 	     expect(counter("pages_swapped_in") > in0, "pages came back in") &&
+	     expect_eq(file_counter(a, "pages_swapped_in") + file_counter(b, "pages_swapped_in"),
+		       counter("pages_swapped_in") - in0, "per file, pages_swapped_in adds up") &&
 	     expect(counter("swap_readahead_pages") > 0, "some read ahead of their fault");
 	close(a);
 	close(b);
@@ -313,7 +317,9 @@ static bool test_clean_pageout(void)
 	ok = ok && expect(w0 >= 0, "the loop device's write count") &&
 	     expect(w < FILE_PAGES * (PG / 512) / 4, "under a quarter of b written again") &&
 	     expect(clean >= FILE_PAGES / 2, "pages_swapped_out_clean counted") &&
-	     expect(counter("swap_cached_pages") > 0, "swap_cached_pages counted");
+	     expect(counter("swap_cached_pages") > 0, "swap_cached_pages counted") &&
+	     expect_eq(file_counter(a, "swap_cached_pages") + file_counter(b, "swap_cached_pages"),
+		       counter("swap_cached_pages"), "per file, swap_cached_pages adds up");
 	mem = b < 0 ? MAP_FAILED :
 	      mmap(NULL, FILE_PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
 	ok = ok && expect(mem != MAP_FAILED, "map b writable");
@@ -486,7 +492,8 @@ static bool test_corrupt_store(void)
 	tap_diag("after corrupting the store: %ld pages EIO, %ld read right", eio, good);
 	ok = ok && expect(eio > 0, "pages that were out: EIO") &&
 	     expect_eq(eio + good, FILE_PAGES, "every other page reads right") &&
-	     expect(counter("checksum_errors") - errs >= eio, "checksum_errors counted");
+	     expect(counter("checksum_errors") - errs >= eio, "checksum_errors counted") &&
+	     expect(file_counter(a, "checksum_errors") >= eio, "and a's own checksum_errors");
 	mem = mmap(NULL, FILE_PAGES * PG, PROT_READ, MAP_SHARED, a, 0);
 	if (ok && mem != MAP_FAILED) {
 		signal(SIGBUS, on_sigbus);
