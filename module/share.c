@@ -32,8 +32,9 @@
  * A shared frame's bookkeeping, struct kvmmem_sframe, hangs off
  * page->private; the frame's page lock protects it.  A private frame may
  * use that field for the slot it was read back from (paging.c): a merge
- * drops that slot before the frame is freed or becomes shared.  Frames are shared
- * only within one mount (one memory budget) and one sharing domain.
+ * drops that slot before the frame is freed or becomes shared.  Frames
+ * are shared only within one mount (one memory budget) and one sharing
+ * domain.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
