@@ -11,9 +11,9 @@
  * cache does the same for anonymous memory): paging it out again then
  * needs no write, which is what a sequential reader of more than the
  * mount holds, or a migration reading paged-out guest memory, does to
- * every page.  The slot sits in the frame's page->private (slot + 1; a
- * shared frame uses that field for its descriptor, and a frame becomes
- * shared only after dropping its slot), changed only under the page lock.
+ * every page.  pmap.c keeps the slot with the frame, under its page lock
+ * (kvmmem_pmap_keep_slot(); a frame becomes shared only after dropping
+ * it).
  * Every path that writes a private frame in place or lets it go calls
  * kvmmem_paging_drop_copy() first: page_mkwrite (each first write through
  * a mapping, KVM's and GUP's included), a write or fill through
@@ -291,15 +291,14 @@ static unsigned int out_clean(struct inode *inode, struct batch *b)
 
 	for (i = 0; i < b->n; i++) {
 		struct page *page = b->pages[i];
-		unsigned long slot = page_private(page);
+		unsigned long slot = kvmmem_pmap_take_slot(inode, b->gfns[i],
+							   page);
 
 		if (!slot) {
 			b->pages[kept] = page;
 			b->gfns[kept++] = b->gfns[i];
 			continue;
 		}
-		kvmmem_pmap_mark_clean(inode, b->gfns[i], false);
-		set_page_private(page, 0);
 		cached_add(inode, -1);
 		trace_kvmmem_page_out(inode->i_ino, b->gfns[i], 1, slot - 1);
 		kvmmem_pmap_swapped_out(inode, b->gfns[i], page, slot - 1);
@@ -583,18 +582,16 @@ static int swapped_in(struct inode *inode, pgoff_t gfn, void *entry,
 	bool keep = kvmmem_swap_roomy(swap);
 
 	err = slot_read_result(inode, gfn, entry, err, true);
-	if (!err && keep)
-		set_page_private(page, slot + 1);
 	if (!err && !kvmmem_pmap_swapped_in(inode, gfn, entry, page))
 		err = -EAGAIN;
 	trace_kvmmem_page_in(inode->i_ino, gfn, slot, err);
 	if (err) {
-		set_page_private(page, 0);
 		drop_frame(inode, page);
 		return err;
 	}
+	/* still locked: nobody looks at its slot before it is set */
 	if (keep) {
-		kvmmem_pmap_mark_clean(inode, gfn, true);
+		kvmmem_pmap_keep_slot(inode, gfn, page, slot);
 		cached_add(inode, 1);
 	} else {
 		kvmmem_swap_free(swap, slot, 1);
@@ -617,13 +614,10 @@ static int swapped_in(struct inode *inode, pgoff_t gfn, void *entry,
 void kvmmem_paging_drop_copy(struct inode *inode, pgoff_t gfn,
 			     struct page *page)
 {
-	unsigned long slot = page_private(page);
+	unsigned long slot = kvmmem_pmap_take_slot(inode, gfn, page);
 
-	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
 	if (!slot)
 		return;
-	kvmmem_pmap_mark_clean(inode, gfn, false);
-	set_page_private(page, 0);
 	cached_add(inode, -1);
 	kvmmem_swap_free(KVMMEM_SB(inode->i_sb)->swap, slot - 1, 1);
 }

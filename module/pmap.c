@@ -555,20 +555,50 @@ void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry)
 }
 
 /**
- * kvmmem_pmap_mark_clean() - set or clear KVMMEM_CLEAN on @gfn's entry
+ * kvmmem_pmap_keep_slot() - the private frame at @gfn still holds @slot's
+ *	contents
  * @inode: a kvmmem regular file
- * @gfn: guest frame number of a private frame, locked by the caller
- * @clean: set if true, clear if false
+ * @gfn: guest frame number
+ * @page: its private frame, locked by the caller, no slot kept yet
+ * @slot: the slot of the mount's store it was read back from
  *
- * The mark stays with the index when its entry is replaced: whoever lets a
- * marked frame go clears it (paging.c).
+ * The slot goes in the frame's page->private (slot + 1), the one field a
+ * private frame leaves free (a shared frame's descriptor lives there),
+ * and the entry gets the KVMMEM_CLEAN mark, so that paging finds such
+ * frames first.  Both change only under the page lock.
  */
-void kvmmem_pmap_mark_clean(struct inode *inode, pgoff_t gfn, bool clean)
+void kvmmem_pmap_keep_slot(struct inode *inode, pgoff_t gfn,
+			   struct page *page, unsigned long slot)
 {
-	if (clean)
-		xa_set_mark(frames_of(inode), gfn, KVMMEM_CLEAN);
-	else
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
+	VM_WARN_ON_ONCE_PAGE(page_private(page), page);
+	set_page_private(page, slot + 1);
+	xa_set_mark(frames_of(inode), gfn, KVMMEM_CLEAN);
+}
+
+/**
+ * kvmmem_pmap_take_slot() - forget the slot a private frame kept
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @page: its private frame (or the one it was until a moment ago), locked
+ *
+ * The mark stays with the index when an entry is replaced, so it is
+ * cleared here, whatever the entry is now.
+ *
+ * Return: the slot plus one, for the caller to free or hand over; 0 if
+ * the frame kept none.
+ */
+unsigned long kvmmem_pmap_take_slot(struct inode *inode, pgoff_t gfn,
+				    struct page *page)
+{
+	unsigned long kept = page_private(page);
+
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
+	if (kept) {
+		set_page_private(page, 0);
 		xa_clear_mark(frames_of(inode), gfn, KVMMEM_CLEAN);
+	}
+	return kept;
 }
 
 /**

@@ -158,7 +158,10 @@ unsigned long kvmmem_pmap_private(struct inode *inode);
 bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last);
 void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
 void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn);
-void kvmmem_pmap_mark_clean(struct inode *inode, pgoff_t gfn, bool clean);
+void kvmmem_pmap_keep_slot(struct inode *inode, pgoff_t gfn,
+			   struct page *page, unsigned long slot);
+unsigned long kvmmem_pmap_take_slot(struct inode *inode, pgoff_t gfn,
+				    struct page *page);
 unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
 				 pgoff_t end);
 unsigned long kvmmem_pmap_release(struct inode *inode, pgoff_t first,

@@ -31,10 +31,10 @@
  *
  * A shared frame's bookkeeping, struct kvmmem_sframe, hangs off
  * page->private; the frame's page lock protects it.  A private frame may
- * use that field for the slot it was read back from (paging.c): a merge
- * drops that slot before the frame is freed or becomes shared.  Frames
- * are shared only within one mount (one memory budget) and one sharing
- * domain.
+ * keep there the slot it was read back from (kvmmem_pmap_keep_slot()): a
+ * merge drops that slot before the frame is freed or becomes shared.
+ * Frames are shared only within one mount (one memory budget) and one
+ * sharing domain.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
