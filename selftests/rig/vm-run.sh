@@ -347,14 +347,13 @@ cpu_ticks() {
 # interrupt leaves its thread asleep; one that spins (a loop of faults,
 # a lock) keeps it at a full core.
 cpu_use() {
-	local hz now
+	local hz now secs=$(($3 > 0 ? $3 : 1))
 	hz=$(getconf CLK_TCK)
 	now=$(cpu_ticks "$1")
 	# shellcheck disable=SC2086 # "ALL VCPU" pairs
-	set -- $2 $now "$3"
-	[ "$5" -gt 0 ] || set -- "$@" 1
-	echo "over the last $5 s QEMU used $((100 * ($3 - $1) / hz / $5))% of a core," \
-		"its vCPU threads $((100 * ($4 - $2) / hz / $5))%"
+	set -- $2 $now
+	echo "over the last $secs s QEMU used $((100 * ($3 - $1) / hz / secs))% of a core," \
+		"its vCPU threads $((100 * ($4 - $2) / hz / secs))%"
 }
 
 # rip_samples RUN: each vCPU's RIP, three times a second apart, without
