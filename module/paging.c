@@ -55,7 +55,12 @@
  * so nobody can change it under the write; then its entry becomes the
  * swap entry.  A failed write leaves the pages in memory.
  *
- * Locking: a batch holds the file's invalidate_lock shared (trylock: a
+ * The reclaim thread keeps two batches of a file in flight: it picks,
+ * locks and unmaps the next while the store's workqueue writes the one
+ * before (swap.c), so that the store is kept busy.  A waiting task pages
+ * out one batch, in itself.
+ *
+ * Locking: page-out holds the file's invalidate_lock shared (trylock: a
  * truncate waiting for it is never blocked behind a long I/O) and its
  * victims' page locks across the write.
  */
@@ -81,6 +86,8 @@
 
 /* Pages written in one I/O: 2 MiB. */
 #define BATCH			512
+/* Batches of one file in a round of the reclaim thread: 16 MiB. */
+#define ROUND_BATCHES		8
 /* Entries looked at to find one batch. */
 #define MAX_VISITS		(8 * BATCH)
 /* A full mount: this many waits for the thread, then page out oneself. */
@@ -184,8 +191,11 @@ put:
 struct batch {
 	struct page *pages[BATCH];
 	pgoff_t gfns[BATCH];
-	unsigned int n;
+	unsigned long slots[BATCH];
+	unsigned int n;		/* pages to write */
 	unsigned int max;	/* at most BATCH */
+	unsigned int clean;	/* pages that went with their kept slot */
+	struct kvmmem_swap_io io;
 };
 
 static bool batch_add(struct batch *b, struct inode *inode, pgoff_t gfn)
@@ -310,66 +320,61 @@ static unsigned int out_clean(struct inode *inode, struct batch *b)
 	return clean;
 }
 
-/* Write out @b's pages; returns how many went out. */
-static unsigned int write_batch(struct inode *inode, struct kvmmem_swap *swap,
-				struct batch *b)
+/*
+ * Lock, unmap and start writing a batch of @inode's, of up to @max pages
+ * (and BATCH); pages that keep their slot go at once.  Caller holds
+ * invalidate_lock shared and passes the batch to finish_batch().
+ */
+static struct batch *start_batch(struct inode *inode, unsigned long max,
+				 bool async)
 {
-	unsigned int done = 0, n, i;
-	unsigned long first;
+	struct kvmmem_swap *swap = KVMMEM_SB(inode->i_sb)->swap;
+	struct batch *b;
 
-	while (done < b->n) {
-		n = kvmmem_swap_alloc(swap, b->n - done, &first);
-		if (!n) {
-			pr_warn_ratelimited("kvmmem: the backing store is full (%lu slots): pages stay in memory\n",
-					    swap->nr_slots);
-			break;
-		}
-		if (kvmmem_swap_write(swap, first, b->pages + done, n)) {
-			atomic_long_inc(&KVMMEM_I(inode)->paging.io_errors);
-			kvmmem_swap_free(swap, first, n);
-			break;
-		}
-		trace_kvmmem_page_out(inode->i_ino, b->gfns[done], n, first);
-		for (i = 0; i < n; i++)
-			kvmmem_pmap_swapped_out(inode, b->gfns[done + i],
-						b->pages[done + i], first + i);
-		done += n;
-	}
-	return done;
+	if (!swap || !kvmmem_swap_writable(swap))
+		return NULL;
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return NULL;
+	b->n = 0;
+	b->max = clamp_t(unsigned long, max, 1, BATCH);
+	pick_victims(inode, b);
+	b->clean = out_clean(inode, b);
+	b->io.swap = swap;
+	b->io.pages = b->pages;
+	b->io.slots = b->slots;
+	b->io.n = b->n;
+	if (b->n)
+		kvmmem_swap_write_start(&b->io, async);
+	return b;
 }
 
 /*
- * Page out a batch of @inode's (pinned by the caller), of up to @max
- * pages (and BATCH).  Returns the pages written out.
+ * Wait for @b's write, turn the entries of the pages written into swap
+ * entries and give the others back as they were (the next touch maps
+ * them).  Returns how many pages of @b went out, kept slots included.
  */
-static unsigned int page_out(struct inode *inode, unsigned long max)
+static unsigned int finish_batch(struct inode *inode, struct batch *b)
 {
-	struct kvmmem_swap *swap = KVMMEM_SB(inode->i_sb)->swap;
-	struct address_space *mapping = inode->i_mapping;
-	struct batch *b;
-	unsigned int done, written, i;
+	unsigned int written = b->n ? kvmmem_swap_write_wait(&b->io) : 0;
+	unsigned int done = b->clean + written, i, run;
 
-	if (!swap || !kvmmem_swap_writable(swap))
-		return 0;
-	b = kmalloc(sizeof(*b), GFP_KERNEL);
-	if (!b)
-		return 0;
-	b->n = 0;
-	b->max = clamp_t(unsigned long, max, 1, BATCH);
-	if (!down_read_trylock(&mapping->invalidate_lock)) {
-		kfree(b);
-		return 0;
+	if (b->n && b->io.err && b->io.err != -ENOSPC)
+		atomic_long_inc(&KVMMEM_I(inode)->paging.io_errors);
+	for (i = 0; i < written; i += run) {
+		for (run = 1; i + run < written; run++)
+			if (b->slots[i + run] != b->slots[i] + run)
+				break;
+		trace_kvmmem_page_out(inode->i_ino, b->gfns[i], run,
+				      b->slots[i]);
 	}
-	pick_victims(inode, b);
-	done = out_clean(inode, b);
-	written = b->n ? write_batch(inode, swap, b) : 0;
-	done += written;
-	/* those not written stay as they were; the next touch maps them */
+	for (i = 0; i < written; i++)
+		kvmmem_pmap_swapped_out(inode, b->gfns[i], b->pages[i],
+					b->slots[i]);
 	for (i = written; i < b->n; i++) {
 		unlock_page(b->pages[i]);
 		put_page(b->pages[i]);
 	}
-	up_read(&mapping->invalidate_lock);
 	kfree(b);
 	if (done) {
 		kvmmem_count(KVMMEM_EV_PAGES_SWAPPED_OUT, done);
@@ -377,6 +382,55 @@ static unsigned int page_out(struct inode *inode, unsigned long max)
 		atomic_long_inc(&room_seq);
 		wake_up_all(&room_wait);
 	}
+	return done;
+}
+
+/*
+ * Page out a batch of @inode's (pinned by the caller), of up to @max
+ * pages (and BATCH), in the caller.  Returns the pages that went out.
+ */
+static unsigned int page_out(struct inode *inode, unsigned long max)
+{
+	struct address_space *mapping = inode->i_mapping;
+	unsigned int done = 0;
+	struct batch *b;
+
+	if (!down_read_trylock(&mapping->invalidate_lock))
+		return 0;
+	b = start_batch(inode, max, false);
+	if (b)
+		done = finish_batch(inode, b);
+	up_read(&mapping->invalidate_lock);
+	return done;
+}
+
+/*
+ * The reclaim thread's page-out of up to @want pages of @inode (pinned by
+ * the caller), at most ROUND_BATCHES batches: each batch is picked and
+ * unmapped while the one before it is written.  Returns the pages that
+ * went out.
+ */
+static unsigned long page_out_pipelined(struct inode *inode, u64 want)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct batch *b, *prev = NULL;
+	unsigned long done = 0;
+	unsigned int i;
+
+	if (!down_read_trylock(&mapping->invalidate_lock))
+		return 0;
+	for (i = 0; i < ROUND_BATCHES && want; i++) {
+		b = start_batch(inode, want, true);
+		if (prev)
+			done += finish_batch(inode, prev);
+		prev = b;
+		if (!b || !(b->n + b->clean))
+			break;
+		want -= min_t(u64, want, b->n + b->clean);
+	}
+	if (prev)
+		done += finish_batch(inode, prev);
+	up_read(&mapping->invalidate_lock);
 	return done;
 }
 
@@ -412,7 +466,7 @@ static bool reclaim_round(void)
 			   paging_wanted(inode, host_paging) : 0;
 
 		if (want)
-			progress |= page_out(inode, want) > 0;
+			progress |= page_out_pipelined(inode, want) > 0;
 		kvmmem_registry_put(inode);
 		cond_resched();
 	}
@@ -724,14 +778,22 @@ struct page *kvmmem_paging_read_copy(struct inode *inode, pgoff_t gfn)
 }
 
 /**
- * kvmmem_paging_init() - start the reclaim thread
+ * kvmmem_paging_init() - start the reclaim thread and the store's writers
  *
  * Return: 0 or a negative errno.
  */
 int kvmmem_paging_init(void)
 {
+	int err = kvmmem_swap_init();
+
+	if (err)
+		return err;
 	reclaim_thread = kthread_run(reclaim_main, NULL, "kvmmem_reclaim");
-	return PTR_ERR_OR_ZERO(reclaim_thread);
+	if (IS_ERR(reclaim_thread)) {
+		kvmmem_swap_exit();
+		return PTR_ERR(reclaim_thread);
+	}
+	return 0;
 }
 
 /**
@@ -740,4 +802,5 @@ int kvmmem_paging_init(void)
 void kvmmem_paging_exit(void)
 {
 	kthread_stop(reclaim_thread);
+	kvmmem_swap_exit();
 }

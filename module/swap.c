@@ -21,6 +21,9 @@
  * its file system is full.  Then the pages stay in memory and the error is
  * counted: nothing is lost.
  *
+ * Writes go to a workqueue (kvmmem_swap_write_start()), so that the
+ * reclaim thread picks and unmaps its next batch while one is written.
+ *
  * Locking: lock guards the bitmap, the cursor and the count; the
  * checksum of a slot is written before the slot is published in a pmap
  * entry and read only through one, so it needs no lock.  I/O takes no
@@ -224,17 +227,9 @@ static int swap_io(struct kvmmem_swap *swap, unsigned long first,
 	return done < 0 ? done : -EIO;
 }
 
-/**
- * kvmmem_swap_write() - write pages to a run of slots, checksums first
- * @swap: the store
- * @first: the run's first slot, from kvmmem_swap_alloc()
- * @pages: the pages, locked and unmapped: nobody may change them
- * @n: how many
- *
- * Return: 0, or the error of the write (counted and logged).
- */
-int kvmmem_swap_write(struct kvmmem_swap *swap, unsigned long first,
-		      struct page **pages, unsigned int n)
+/* Write @n pages to a run of slots at @first, checksums first. */
+static int write_run(struct kvmmem_swap *swap, unsigned long first,
+		     struct page **pages, unsigned int n)
 {
 	unsigned int i;
 	int err;
@@ -249,6 +244,102 @@ int kvmmem_swap_write(struct kvmmem_swap *swap, unsigned long first,
 				    n, first, err);
 	}
 	return err;
+}
+
+/* The pages of @io to as many runs of free slots as it takes. */
+static void write_pages(struct kvmmem_swap_io *io)
+{
+	struct kvmmem_swap *swap = io->swap;
+	unsigned long first;
+	unsigned int n, i;
+
+	io->written = 0;
+	io->err = 0;
+	while (io->written < io->n) {
+		n = kvmmem_swap_alloc(swap, io->n - io->written, &first);
+		if (!n) {
+			io->err = -ENOSPC;
+			pr_warn_ratelimited("kvmmem: the backing store is full (%lu slots): pages stay in memory\n",
+					    swap->nr_slots);
+			break;
+		}
+		io->err = write_run(swap, first, io->pages + io->written, n);
+		if (io->err) {
+			kvmmem_swap_free(swap, first, n);
+			break;
+		}
+		for (i = 0; i < n; i++)
+			io->slots[io->written + i] = first + i;
+		io->written += n;
+	}
+}
+
+static struct workqueue_struct *swap_wq;
+
+static void write_work(struct work_struct *work)
+{
+	struct kvmmem_swap_io *io = container_of(work, struct kvmmem_swap_io,
+						 work);
+
+	write_pages(io);
+	complete(&io->done);
+}
+
+/**
+ * kvmmem_swap_write_start() - write pages out, checksums first
+ * @io: the store, the pages and where their slots go
+ * @async: on the store's workqueue, so that the caller can lock and
+ *	unmap the next batch meanwhile; else now, in the caller
+ *
+ * Either way, kvmmem_swap_write_wait() says how it went.  A failed write
+ * is counted and logged; its pages have no slot.
+ */
+void kvmmem_swap_write_start(struct kvmmem_swap_io *io, bool async)
+{
+	init_completion(&io->done);
+	if (async) {
+		INIT_WORK(&io->work, write_work);
+		queue_work(swap_wq, &io->work);
+	} else {
+		write_pages(io);
+		complete(&io->done);
+	}
+}
+
+/**
+ * kvmmem_swap_write_wait() - wait for kvmmem_swap_write_start()
+ * @io: what was started
+ *
+ * Return: how many of its pages went out, from the first (io->slots says
+ * where); io->err says why the others did not.
+ */
+unsigned int kvmmem_swap_write_wait(struct kvmmem_swap_io *io)
+{
+	wait_for_completion(&io->done);
+	return io->written;
+}
+
+/**
+ * kvmmem_swap_init() - the workqueue that writes pages out
+ *
+ * It can make progress under memory pressure (WQ_MEM_RECLAIM): paging is
+ * how kvmmem gives memory back.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kvmmem_swap_init(void)
+{
+	swap_wq = alloc_workqueue("kvmmem_swap", WQ_MEM_RECLAIM | WQ_UNBOUND,
+				  0);
+	return swap_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * kvmmem_swap_exit() - destroy it; nothing may be writing any more
+ */
+void kvmmem_swap_exit(void)
+{
+	destroy_workqueue(swap_wq);
 }
 
 /**
