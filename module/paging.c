@@ -198,20 +198,19 @@ struct batch {
 	struct kvmmem_swap_io io;
 };
 
-static bool batch_add(struct batch *b, struct inode *inode, pgoff_t gfn)
+static void batch_add(struct batch *b, struct inode *inode, pgoff_t gfn)
 {
 	struct page *page;
 	unsigned int i;
 
 	for (i = 0; i < b->n; i++)
 		if (b->gfns[i] == gfn)
-			return b->n < b->max;
+			return;
 	page = lock_candidate(inode, gfn);
 	if (page) {
 		b->pages[b->n] = page;
 		b->gfns[b->n++] = gfn;
 	}
-	return b->n < b->max;
 }
 
 /*
@@ -250,44 +249,47 @@ static void unmap_victims(struct inode *inode, struct batch *b)
 }
 
 /*
+ * Add to @b the candidates with @mark in [@first, @last], until it is full
+ * or *@visits, the entries looked at, reaches @limit.
+ */
+static void add_marked(struct inode *inode, struct batch *b, pgoff_t first,
+		       pgoff_t last, xa_mark_t mark, unsigned int *visits,
+		       unsigned int limit)
+{
+	pgoff_t gfn = first;
+
+	while (b->n < b->max && *visits < limit &&
+	       kvmmem_pmap_next_marked(inode, &gfn, last, mark)) {
+		++*visits;
+		batch_add(b, inode, gfn);
+		cond_resched();
+		if (gfn++ == last)
+			break;
+	}
+}
+
+/*
  * Known idle pages first, then pages that still hold their slot (they go
  * without a write), then a run from a random place.
  */
 static void pick_victims(struct inode *inode, struct batch *b)
 {
-	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
 	pgoff_t pages = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
 	unsigned int visits = 0;
-	unsigned long gfn, start;
-	void *entry;
+	pgoff_t start;
 
 	if (!pages || !kvmmem_pmap_private(inode))
 		return;
-	xa_for_each_marked(frames, gfn, entry, KVMMEM_SAMPLED) {
-		if (!batch_add(b, inode, gfn) || ++visits >= MAX_VISITS / 2)
-			break;
-		cond_resched();
-	}
-	xa_for_each_marked(frames, gfn, entry, KVMMEM_CLEAN) {
-		if (b->n == b->max || !batch_add(b, inode, gfn) ||
-		    ++visits >= 3 * MAX_VISITS / 4)
-			break;
-		cond_resched();
-	}
+	add_marked(inode, b, 0, ULONG_MAX, KVMMEM_SAMPLED, &visits,
+		   MAX_VISITS / 2);
+	add_marked(inode, b, 0, ULONG_MAX, KVMMEM_CLEAN, &visits,
+		   3 * MAX_VISITS / 4);
 	start = get_random_u64() % pages;
-	xa_for_each_range(frames, gfn, entry, start, pages - 1) {
-		if (b->n == b->max || ++visits >= MAX_VISITS ||
-		    !batch_add(b, inode, gfn))
-			goto unmap;
-		cond_resched();
-	}
-	xa_for_each_range(frames, gfn, entry, 0, start) {
-		if (b->n == b->max || ++visits >= MAX_VISITS ||
-		    !batch_add(b, inode, gfn))
-			break;
-		cond_resched();
-	}
-unmap:
+	add_marked(inode, b, start, pages - 1, XA_PRESENT, &visits,
+		   MAX_VISITS);
+	if (start)
+		add_marked(inode, b, 0, start - 1, XA_PRESENT, &visits,
+			   MAX_VISITS);
 	unmap_victims(inode, b);
 }
 

@@ -509,23 +509,38 @@ unsigned long kvmmem_pmap_private(struct inode *inode)
 }
 
 /**
- * kvmmem_pmap_next_entry() - the first gfn in [*@gfn, @last] with an entry
+ * kvmmem_pmap_next_marked() - the first gfn in [*@gfn, @last] with @mark
  * @inode: a kvmmem regular file
  * @gfn: where to start; set to the gfn found
  * @last: the last gfn to look at
+ * @mark: KVMMEM_SAMPLED, KVMMEM_CLEAN, or XA_PRESENT for any entry
  *
  * Skips holes in time that follows the entries, not the range.
  *
  * Return: true if one was found.
  */
-bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last)
+bool kvmmem_pmap_next_marked(struct inode *inode, pgoff_t *gfn, pgoff_t last,
+			     xa_mark_t mark)
 {
 	unsigned long index = *gfn;
 
-	if (!xa_find(frames_of(inode), &index, last, XA_PRESENT))
+	if (!xa_find(frames_of(inode), &index, last, mark))
 		return false;
 	*gfn = index;
 	return true;
+}
+
+/**
+ * kvmmem_pmap_next_entry() - the first gfn in [*@gfn, @last] with an entry
+ * @inode: a kvmmem regular file
+ * @gfn: where to start; set to the gfn found
+ * @last: the last gfn to look at
+ *
+ * Return: true if one was found.
+ */
+bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last)
+{
+	return kvmmem_pmap_next_marked(inode, gfn, last, XA_PRESENT);
 }
 
 /**

@@ -156,6 +156,8 @@ void *kvmmem_pmap_entry(struct inode *inode, pgoff_t gfn);
 unsigned long kvmmem_pmap_resident(struct inode *inode);
 unsigned long kvmmem_pmap_private(struct inode *inode);
 bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last);
+bool kvmmem_pmap_next_marked(struct inode *inode, pgoff_t *gfn, pgoff_t last,
+			     xa_mark_t mark);
 void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
 void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn);
 void kvmmem_pmap_keep_slot(struct inode *inode, pgoff_t gfn,
