@@ -48,12 +48,19 @@
  * guest's own LRU; a run keeps I/O sequential, and lets a fault read its
  * neighbours back in the same I/O: swap_readahead).  Never a page with a
  * reference beyond the pmap's and ours once it is unmapped (a GUP pin,
- * I/O in flight, a pipe), never a shared frame or a zero entry (they cost
- * no memory of this file's alone).  Each victim is locked (trylock: never
- * waiting on a fault or the scanner), unmapped (KVM drops its SPTE
- * through the MMU notifier; a run in one call) and written while locked,
- * so nobody can change it under the write; then its entry becomes the
- * swap entry.  A failed write leaves the pages in memory.
+ * I/O in flight, a pipe), never a zero entry.  Each victim is locked
+ * (trylock: never waiting on a fault or the scanner), unmapped (KVM drops
+ * its SPTE through the MMU notifier; a run in one call) and written while
+ * locked, so nobody can change it under the write; then its entry becomes
+ * the swap entry.  A failed write leaves the pages in memory.
+ *
+ * Shared frames come last, once a round of the reclaim thread found no
+ * private page to give in any file (and for a task that pages out
+ * itself): a frame is freed only with its last sharer, so paging one
+ * sharer frees nothing yet.  Its contents go to one slot, once (share.c);
+ * each sharer's entry becomes a swap entry of that slot, lowest gfn first
+ * (copies of one guest have their shared pages at the same gfns).  The
+ * last sharer of a frame that is held elsewhere (a pin, a pipe) stays.
  *
  * The reclaim thread keeps two batches of a file in flight: it picks,
  * locks and unmaps the next while the store's workqueue writes the one
@@ -80,6 +87,7 @@
 #include "pmap.h"
 #include "registry.h"
 #include "sample.h"
+#include "share.h"
 #include "stats.h"
 #include "swap.h"
 #include "trace.h"
@@ -159,6 +167,7 @@ void kvmmem_paging_init_vm(struct kvmmem_vm_paging *paging)
 	atomic_long_set(&paging->io_errors, 0);
 	atomic_long_set(&paging->checksum_errors, 0);
 	paging->swap_in_last = 0;
+	paging->shared_next = 0;
 }
 
 /* @n more (or fewer) of @inode's pages keep their slot. */
@@ -194,7 +203,7 @@ struct batch {
 	unsigned long slots[BATCH];
 	unsigned int n;		/* pages to write */
 	unsigned int max;	/* at most BATCH */
-	unsigned int clean;	/* pages that went with their kept slot */
+	unsigned int clean;	/* pages that went without a write of ours */
 	struct kvmmem_swap_io io;
 };
 
@@ -323,12 +332,78 @@ static unsigned int out_clean(struct inode *inode, struct batch *b)
 }
 
 /*
+ * Let @inode's sharer at @gfn of a shared frame go to the frame's slot
+ * (written with its first sharer; share.c).  Returns true if it went.
+ */
+static bool out_shared_one(struct inode *inode, pgoff_t gfn)
+{
+	struct page *frame = kvmmem_pmap_get(inode, gfn);
+	unsigned long slot;
+
+	if (!frame)
+		return false;
+	if (!trylock_page(frame))
+		goto put;
+	if (kvmmem_pmap_entry(inode, gfn) != kvmmem_entry_shared(frame))
+		goto unlock;
+	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+	if (kvmmem_share_swap_slot(inode, frame, &slot))
+		goto unlock;
+	trace_kvmmem_page_out(inode->i_ino, gfn, 1, slot);
+	kvmmem_pmap_shared_out(inode, gfn, frame, slot);
+	return true;
+unlock:
+	unlock_page(frame);
+put:
+	put_page(frame);
+	return false;
+}
+
+/*
+ * For a file with no private page left to give: up to @max of its entries
+ * of shared frames go to the frames' slots, lowest gfn first from where
+ * the last call stopped.  A frame is freed with its last sharer; the same
+ * guest booted twice has its shared pages at the same gfns, so going in
+ * order frees frames sooner than going at random.  Returns how many went.
+ */
+static unsigned int out_shared(struct inode *inode, unsigned int max)
+{
+	struct kvmmem_vm_paging *paging = &KVMMEM_I(inode)->paging;
+	pgoff_t pages = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+	pgoff_t gfn = READ_ONCE(paging->shared_next);
+	unsigned int visits = 0, done = 0;
+	bool wrapped = false;
+
+	if (!pages || !kvmmem_pmap_sharing(inode))
+		return 0;
+	while (done < max && visits++ < MAX_VISITS) {
+		if (gfn >= pages ||
+		    !kvmmem_pmap_next_entry(inode, &gfn, pages - 1)) {
+			if (wrapped)
+				break;
+			wrapped = true;
+			gfn = 0;
+			continue;
+		}
+		if (kvmmem_entry_is_shared(kvmmem_pmap_entry(inode, gfn)))
+			done += out_shared_one(inode, gfn);
+		gfn++;
+		cond_resched();
+	}
+	WRITE_ONCE(paging->shared_next, gfn);
+	if (done)
+		kvmmem_count(KVMMEM_EV_PAGES_OUT_SHARED, done);
+	return done;
+}
+
+/*
  * Lock, unmap and start writing a batch of @inode's, of up to @max pages
- * (and BATCH); pages that keep their slot go at once.  Caller holds
+ * (and BATCH); pages that keep their slot go at once, and so do entries
+ * of shared frames if @shared and no private page can go.  Caller holds
  * invalidate_lock shared and passes the batch to finish_batch().
  */
 static struct batch *start_batch(struct inode *inode, unsigned long max,
-				 bool async)
+				 bool async, bool shared)
 {
 	struct kvmmem_swap *swap = KVMMEM_SB(inode->i_sb)->swap;
 	struct batch *b;
@@ -342,6 +417,8 @@ static struct batch *start_batch(struct inode *inode, unsigned long max,
 	b->max = clamp_t(unsigned long, max, 1, BATCH);
 	pick_victims(inode, b);
 	b->clean = out_clean(inode, b);
+	if (shared && !b->n && !b->clean)
+		b->clean = out_shared(inode, b->max);
 	b->io.swap = swap;
 	b->io.pages = b->pages;
 	b->io.slots = b->slots;
@@ -399,7 +476,7 @@ static unsigned int page_out(struct inode *inode, unsigned long max)
 
 	if (!down_read_trylock(&mapping->invalidate_lock))
 		return 0;
-	b = start_batch(inode, max, false);
+	b = start_batch(inode, max, false, true);
 	if (b)
 		done = finish_batch(inode, b);
 	up_read(&mapping->invalidate_lock);
@@ -412,7 +489,8 @@ static unsigned int page_out(struct inode *inode, unsigned long max)
  * unmapped while the one before it is written.  Returns the pages that
  * went out.
  */
-static unsigned long page_out_pipelined(struct inode *inode, u64 want)
+static unsigned long page_out_pipelined(struct inode *inode, u64 want,
+					bool shared)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct batch *b, *prev = NULL;
@@ -422,7 +500,7 @@ static unsigned long page_out_pipelined(struct inode *inode, u64 want)
 	if (!down_read_trylock(&mapping->invalidate_lock))
 		return 0;
 	for (i = 0; i < ROUND_BATCHES && want; i++) {
-		b = start_batch(inode, want, true);
+		b = start_batch(inode, want, true, shared);
 		if (prev)
 			done += finish_batch(inode, prev);
 		prev = b;
@@ -452,8 +530,11 @@ static u64 paging_wanted(struct inode *inode, bool host)
 	return want;
 }
 
-/* One round over every file that is to be paged; true on progress. */
-static bool reclaim_round(void)
+/*
+ * One round over every file that is to be paged, of private pages only or
+ * with @shared frames; true on progress.
+ */
+static bool reclaim_round(bool shared)
 {
 	struct inode *inode;
 	bool progress = false;
@@ -468,7 +549,7 @@ static bool reclaim_round(void)
 			   paging_wanted(inode, host_paging) : 0;
 
 		if (want)
-			progress |= page_out_pipelined(inode, want) > 0;
+			progress |= page_out_pipelined(inode, want, shared) > 0;
 		kvmmem_registry_put(inode);
 		cond_resched();
 	}
@@ -482,7 +563,9 @@ static int reclaim_main(void *unused)
 		wait_event_freezable(reclaim_wait, READ_ONCE(reclaim_wanted) ||
 				     kthread_should_stop());
 		WRITE_ONCE(reclaim_wanted, false);
-		while (!kthread_should_stop() && reclaim_round())
+		/* shared frames only when no private page can go */
+		while (!kthread_should_stop() &&
+		       (reclaim_round(false) || reclaim_round(true)))
 			;
 		/* nothing more to do: let waiters look again and give up */
 		atomic_long_inc(&room_seq);

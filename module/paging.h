@@ -15,6 +15,7 @@ struct kvmmem_vm_paging {
 	atomic_long_t io_errors;	/* failed reads and writes of its pages */
 	atomic_long_t checksum_errors;	/* pages read back wrong */
 	pgoff_t swap_in_last;	/* the last swap-in fault */
+	pgoff_t shared_next;	/* where to look for shared victims */
 };
 
 void kvmmem_paging_init_vm(struct kvmmem_vm_paging *paging);

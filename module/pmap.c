@@ -769,6 +769,48 @@ void kvmmem_pmap_swapped_out(struct inode *inode, pgoff_t gfn,
 }
 
 /**
+ * kvmmem_pmap_shared_out() - a sharer of @frame now reads it from @slot
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number whose entry maps the shared @frame
+ * @frame: the frame, locked by the caller, its PTEs of @gfn zapped
+ * @slot: the slot holding its contents, referenced for this entry
+ *	(kvmmem_share_swap_slot())
+ *
+ * The entry becomes @slot's swap entry and lets go of @frame, which goes
+ * with its last sharer.  Unlocks @frame and drops the caller's reference
+ * to it.  Caller holds invalidate_lock shared.
+ */
+void kvmmem_pmap_shared_out(struct inode *inode, pgoff_t gfn,
+			    struct page *frame, unsigned long slot)
+{
+	bool last;
+
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(frame), frame);
+	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_swap(slot));
+	account_entries(inode, -1);
+	account_value(inode, KVMMEM_VALUE_SWAPPED, 1);
+	last = kvmmem_share_drop(inode, frame);
+	unlock_page(frame);
+	put_page(frame);	/* the caller's reference */
+	if (last)
+		kvmmem_budget_frame_release(inode, frame);
+	else
+		put_page(frame);
+}
+
+/**
+ * kvmmem_pmap_sharing() - entries of @inode mapping a shared frame
+ * @inode: a kvmmem regular file
+ *
+ * Return: their number (a moment's view).
+ */
+unsigned long kvmmem_pmap_sharing(struct inode *inode)
+{
+	return atomic_long_read(&KVMMEM_I(inode)->pmap.sharing);
+}
+
+/**
  * kvmmem_pmap_swapped_in() - a slot was read into a new frame: map it
  * @inode: a kvmmem regular file
  * @gfn: guest frame number

@@ -155,6 +155,7 @@ int kvmmem_pmap_mkwrite(struct inode *inode, pgoff_t gfn, struct page *page);
 void *kvmmem_pmap_entry(struct inode *inode, pgoff_t gfn);
 unsigned long kvmmem_pmap_resident(struct inode *inode);
 unsigned long kvmmem_pmap_private(struct inode *inode);
+unsigned long kvmmem_pmap_sharing(struct inode *inode);
 bool kvmmem_pmap_next_entry(struct inode *inode, pgoff_t *gfn, pgoff_t last);
 bool kvmmem_pmap_next_marked(struct inode *inode, pgoff_t *gfn, pgoff_t last,
 			     xa_mark_t mark);
@@ -172,6 +173,8 @@ unsigned long kvmmem_pmap_released(struct inode *inode,
 				   enum kvmmem_value how);
 void kvmmem_pmap_swapped_out(struct inode *inode, pgoff_t gfn,
 			     struct page *page, unsigned long slot);
+void kvmmem_pmap_shared_out(struct inode *inode, pgoff_t gfn,
+			    struct page *frame, unsigned long slot);
 bool kvmmem_pmap_swapped_in(struct inode *inode, pgoff_t gfn, void *old,
 			    struct page *page);
 

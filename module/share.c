@@ -32,7 +32,10 @@
  * A shared frame's bookkeeping, struct kvmmem_sframe, hangs off
  * page->private; the frame's page lock protects it.  A private frame may
  * keep there the slot it was read back from (kvmmem_pmap_keep_slot()): a
- * merge drops that slot before the frame is freed or becomes shared.
+ * merge drops that slot before the frame is freed or becomes shared.  A
+ * shared frame may be paged out, one sharer at a time (paging.c): its
+ * contents go to one slot, once, and each sharer's entry becomes a swap
+ * entry of that slot; the frame goes with its last sharer.
  * Frames are shared only within one mount (one memory budget) and one
  * sharing domain.
  */
@@ -52,15 +55,22 @@
 #include "scan.h"
 #include "share.h"
 #include "stats.h"
+#include "swap.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-/* A shared frame: 32 bytes per frame, not per guest page. */
+/*
+ * A shared frame: 40 bytes per frame, not per guest page.  @slot is 0, or
+ * one more than the slot of the mount's store that holds its contents,
+ * written when its first sharer was paged out (the frame holds a
+ * reference to the slot, each sharer paged out another).
+ */
 struct kvmmem_sframe {
 	struct page *page;
 	u64 hash;
 	struct kvmmem_budget *budget;
+	unsigned long slot;
 	u32 domain;
 	u32 sharers;
 };
@@ -263,6 +273,7 @@ static int publish(struct inode *inode, struct page *frame, u64 hash,
 	sf->budget = &KVMMEM_SB(inode->i_sb)->budget;
 	sf->domain = KVMMEM_I(inode)->domain;
 	sf->sharers = 0;
+	sf->slot = 0;
 	set_page_private(frame, (unsigned long)sf);
 	atomic_long_inc(&kvmmem_pages_shared);
 	/* If the table cannot grow, the frame works but is not findable. */
@@ -435,12 +446,17 @@ enum kvmmem_scan_result kvmmem_share_scan_page(struct inode *inode,
 	return res;
 }
 
-/* Unpublish @frame, whose last sharer is going: it is private again. */
-static void retire(struct page *frame)
+/*
+ * Unpublish @frame, whose last sharer (of @inode) is going: it is private
+ * again, and lets go of its slot.
+ */
+static void retire(struct inode *inode, struct page *frame)
 {
 	struct kvmmem_sframe *sf = sframe_of(frame);
 	struct kvmmem_slot *slot;
 
+	if (sf->slot)
+		kvmmem_swap_free(KVMMEM_SB(inode->i_sb)->swap, sf->slot - 1, 1);
 	kvmmem_frametab_lock();
 	slot = kvmmem_frametab_find(sf->hash, (unsigned long)sf);
 	if (slot)
@@ -494,7 +510,7 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 	kvmmem_count(KVMMEM_EV_COW_BREAKS, 1);
 	if (last && reusable(inode, gfn, frame)) {
 		sharer_removed(inode, sf);
-		retire(frame);
+		retire(inode, frame);
 		kvmmem_pmap_replace(inode, gfn, kvmmem_entry_private(frame));
 		trace_kvmmem_cow_break(inode->i_ino, gfn, page_to_pfn(frame),
 				       page_to_pfn(frame));
@@ -510,7 +526,7 @@ struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 	sharer_removed(inode, sf);
 	if (last) {
 		/* held elsewhere: charged until the last holder lets go */
-		retire(frame);
+		retire(inode, frame);
 		kvmmem_budget_frame_release(inode, frame);
 	} else {
 		put_page(frame);	/* the entry's reference */
@@ -538,8 +554,53 @@ bool kvmmem_share_drop(struct inode *inode, struct page *frame)
 	sharer_removed(inode, sf);
 	if (sf->sharers)
 		return false;
-	retire(frame);
+	retire(inode, frame);
 	return true;
+}
+
+/**
+ * kvmmem_share_swap_slot() - a slot of the store holding a shared frame
+ * @inode: a sharer of @frame, on a mount with a store
+ * @frame: the shared frame, locked by the caller
+ * @slot: set to the slot, with a reference for the caller
+ *
+ * The first call writes @frame to a slot, which the frame keeps until it
+ * is retired; every call takes a reference to that slot for one sharer's
+ * swap entry.  Shared frames are never written, so the slot stays right.
+ *
+ * The frame's last sharer gets no slot while anybody else holds the frame
+ * (a pin, I/O in flight, a pipe): as with a private page, nothing would
+ * be freed.  Caller zapped the sharer's PTEs.
+ *
+ * Return: 0; -EBUSY for a last sharer of a frame held elsewhere; -ENOSPC
+ * when the store is full; the error of the write; -ENOMEM.
+ */
+int kvmmem_share_swap_slot(struct inode *inode, struct page *frame,
+			   unsigned long *slot)
+{
+	struct kvmmem_sframe *sf = sframe_of(frame);
+	struct kvmmem_swap_io io = {
+		.swap = KVMMEM_SB(inode->i_sb)->swap,
+		.pages = &frame,
+		.slots = slot,
+		.n = 1,
+	};
+	int err;
+
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(frame), frame);
+	if (sf->sharers == 1 && !page_quiet(frame))
+		return -EBUSY;
+	if (!sf->slot) {
+		kvmmem_swap_write_start(&io, false);
+		if (!kvmmem_swap_write_wait(&io))
+			return io.err;
+		sf->slot = *slot + 1;
+	}
+	err = kvmmem_swap_get(io.swap, sf->slot - 1);
+	if (err)
+		return err;
+	*slot = sf->slot - 1;
+	return 0;
 }
 
 /**

@@ -21,6 +21,8 @@ void kvmmem_share_exit(void);
 struct page *kvmmem_share_break(struct inode *inode, pgoff_t gfn,
 				struct page *frame);
 bool kvmmem_share_drop(struct inode *inode, struct page *frame);
+int kvmmem_share_swap_slot(struct inode *inode, struct page *frame,
+			   unsigned long *slot);
 enum kvmmem_scan_result kvmmem_share_scan_page(struct inode *inode,
 					       pgoff_t gfn);
 int kvmmem_share_unmerge(struct inode *inode, bool zero_too);

@@ -19,6 +19,7 @@ atomic_long_t kvmmem_zero_pages = ATOMIC_LONG_INIT(0);
 atomic_long_t kvmmem_pages_ballooned = ATOMIC_LONG_INIT(0);
 atomic_long_t kvmmem_pages_reported = ATOMIC_LONG_INIT(0);
 atomic_long_t kvmmem_swap_slots_used = ATOMIC_LONG_INIT(0);
+atomic_long_t kvmmem_swap_slots_shared = ATOMIC_LONG_INIT(0);
 atomic_long_t kvmmem_swap_cached = ATOMIC_LONG_INIT(0);
 
 /**

@@ -32,6 +32,7 @@ enum kvmmem_event {
 	KVMMEM_EV_LOW_WAITS,
 	KVMMEM_EV_SWAP_READAHEAD,
 	KVMMEM_EV_PAGES_OUT_CLEAN,
+	KVMMEM_EV_PAGES_OUT_SHARED,
 	KVMMEM_NR_EVENTS
 };
 
@@ -42,8 +43,9 @@ DECLARE_PER_CPU(unsigned long [KVMMEM_NR_EVENTS], kvmmem_events);
  * live regular files, shared frames (the zero frame not counted), guest
  * pages mapping them, guest pages mapping the zero frame, guest pages
  * released by the balloon and by free page reporting, not touched since,
- * slots of backing stores in use, and resident guest pages whose slot
- * still holds their contents (paging.c).
+ * slots of backing stores in use, resident guest pages whose slot still
+ * holds their contents (paging.c), and slots with more than one
+ * reference (a shared frame's, swap.c).
  */
 extern atomic_long_t kvmmem_pages_allocated;
 extern atomic_long_t kvmmem_nr_files;
@@ -54,6 +56,7 @@ extern atomic_long_t kvmmem_pages_ballooned;
 extern atomic_long_t kvmmem_pages_reported;
 extern atomic_long_t kvmmem_swap_slots_used;
 extern atomic_long_t kvmmem_swap_cached;
+extern atomic_long_t kvmmem_swap_slots_shared;
 
 static inline void kvmmem_count(enum kvmmem_event event, unsigned long n)
 {

@@ -12,10 +12,12 @@
  * and a store smaller than MIN_SLOTS pages, each with its reason.
  *
  * The store is an array of page-sized slots.  A bitmap says which are in
- * use, and a checksum of each slot's page is kept in memory beside it, so
- * that a page read back that is not the page written is an I/O error,
- * never wrong guest data.  Slots are handed out in contiguous runs from a
- * rotating cursor, so that a batch of pages goes out in one write.
+ * use (a slot has one reference, or as many as more_refs says plus one:
+ * a shared frame's slot, kvmmem_swap_get()), and a checksum of each
+ * slot's page is kept in memory beside it, so that a page read back
+ * that is not the page written is an I/O error, never wrong guest data.
+ * Slots are handed out in contiguous runs from a rotating cursor, so that
+ * a batch of pages goes out in one write.
  *
  * The store of a regular file may have holes; writing them can fail when
  * its file system is full.  Then the pages stay in memory and the error is
@@ -24,7 +26,7 @@
  * Writes go to a workqueue (kvmmem_swap_write_start()), so that the
  * reclaim thread picks and unmaps its next batch while one is written.
  *
- * Locking: lock guards the bitmap, the cursor and the count; the
+ * Locking: lock guards the bitmap, more_refs, the cursor and the count; the
  * checksum of a slot is written before the slot is published in a pmap
  * entry and read only through one, so it needs no lock.  I/O takes no
  * lock of ours.
@@ -122,6 +124,7 @@ struct kvmmem_swap *kvmmem_swap_open(const char *path, const char **errmsg)
 	swap->nr_slots = slots;
 	swap->failed_until = jiffies;
 	spin_lock_init(&swap->lock);
+	xa_init(&swap->more_refs);
 	return swap;
 fail:
 	if (swap) {
@@ -142,7 +145,8 @@ void kvmmem_swap_close(struct kvmmem_swap *swap)
 {
 	if (!swap)
 		return;
-	WARN_ON_ONCE(swap->nr_used);
+	WARN_ON_ONCE(swap->nr_used || !xa_empty(&swap->more_refs));
+	xa_destroy(&swap->more_refs);
 	fput(swap->file);
 	bitmap_free(swap->used);
 	vfree(swap->sums);
@@ -190,12 +194,55 @@ unsigned int kvmmem_swap_alloc(struct kvmmem_swap *swap, unsigned int want,
 void kvmmem_swap_free(struct kvmmem_swap *swap, unsigned long first,
 		      unsigned int n)
 {
+	unsigned long slot, freed = 0;
+	void *more;
+
 	spin_lock(&swap->lock);
 	WARN_ON_ONCE(find_next_zero_bit(swap->used, first + n, first) < first + n);
-	bitmap_clear(swap->used, first, n);
-	swap->nr_used -= n;
+	for (slot = first; slot < first + n; slot++) {
+		more = xa_load(&swap->more_refs, slot);
+		if (!more) {
+			__clear_bit(slot, swap->used);
+			freed++;
+		} else if (xa_to_value(more) > 1) {
+			/* replaces a present entry: allocates nothing */
+			xa_store(&swap->more_refs, slot,
+				 xa_mk_value(xa_to_value(more) - 1), GFP_NOWAIT);
+		} else {
+			xa_erase(&swap->more_refs, slot);
+			atomic_long_dec(&kvmmem_swap_slots_shared);
+		}
+	}
+	swap->nr_used -= freed;
 	spin_unlock(&swap->lock);
-	atomic_long_sub(n, &kvmmem_swap_slots_used);
+	atomic_long_sub(freed, &kvmmem_swap_slots_used);
+}
+
+/**
+ * kvmmem_swap_get() - one more reference to a slot in use
+ * @swap: the store
+ * @slot: a slot the caller holds a reference to
+ *
+ * A shared frame's slot is referenced by the frame and by each sharer
+ * whose entry it became (share.c); kvmmem_swap_free() drops one
+ * reference, and frees the slot with the last.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int kvmmem_swap_get(struct kvmmem_swap *swap, unsigned long slot)
+{
+	unsigned long more;
+	int err;
+
+	spin_lock(&swap->lock);
+	WARN_ON_ONCE(!test_bit(slot, swap->used));
+	more = xa_to_value(xa_load(&swap->more_refs, slot) ?: xa_mk_value(0));
+	err = xa_err(xa_store(&swap->more_refs, slot, xa_mk_value(more + 1),
+			      GFP_NOWAIT));
+	spin_unlock(&swap->lock);
+	if (!err && !more)
+		atomic_long_inc(&kvmmem_swap_slots_shared);
+	return err;
 }
 
 /* One synchronous direct I/O of @n pages at slot @first. */

@@ -6,13 +6,15 @@
 #include <linux/fs.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 /* A mount's backing store (swap.c). */
 struct kvmmem_swap {
 	struct file *file;
 	unsigned long nr_slots;
-	spinlock_t lock;	/* used, cursor, nr_used */
+	spinlock_t lock;	/* used, more_refs, cursor, nr_used */
 	unsigned long *used;	/* bitmap of slots in use */
+	struct xarray more_refs;	/* slot -> references beyond one */
 	unsigned long cursor;	/* where the next run is looked for */
 	unsigned long nr_used;
 	u32 *sums;		/* checksum of each slot's page */
@@ -49,6 +51,7 @@ unsigned int kvmmem_swap_alloc(struct kvmmem_swap *swap, unsigned int want,
 			       unsigned long *first);
 void kvmmem_swap_free(struct kvmmem_swap *swap, unsigned long first,
 		      unsigned int n);
+int kvmmem_swap_get(struct kvmmem_swap *swap, unsigned long slot);
 void kvmmem_swap_write_start(struct kvmmem_swap_io *io, bool async);
 unsigned int kvmmem_swap_write_wait(struct kvmmem_swap_io *io);
 int kvmmem_swap_read(struct kvmmem_swap *swap, unsigned long slot,

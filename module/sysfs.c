@@ -68,6 +68,7 @@ GAUGE_ATTR(ballooned_pages, kvmmem_pages_ballooned);
 GAUGE_ATTR(free_reported_pages, kvmmem_pages_reported);
 GAUGE_ATTR(swap_slots_used, kvmmem_swap_slots_used);
 GAUGE_ATTR(swap_cached_pages, kvmmem_swap_cached);
+GAUGE_ATTR(swap_slots_shared, kvmmem_swap_slots_shared);
 
 /* A read-only event counter, summed over CPUs. */
 struct event_attribute {
@@ -115,6 +116,7 @@ EVENT_ATTR(uncooperative, KVMMEM_EV_UNCOOPERATIVE);
 EVENT_ATTR(low_waits, KVMMEM_EV_LOW_WAITS);
 EVENT_ATTR(swap_readahead_pages, KVMMEM_EV_SWAP_READAHEAD);
 EVENT_ATTR(pages_swapped_out_clean, KVMMEM_EV_PAGES_OUT_CLEAN);
+EVENT_ATTR(pages_swapped_out_shared, KVMMEM_EV_PAGES_OUT_SHARED);
 
 /* A writable unsigned knob with a range. */
 struct knob_attribute {
@@ -419,8 +421,10 @@ static struct attribute *kvmmem_attrs[] = {
 	&free_page_reused_attr.attr.attr,
 	&swap_slots_used_attr.attr.attr,
 	&swap_cached_pages_attr.attr.attr,
+	&swap_slots_shared_attr.attr.attr,
 	&pages_swapped_out_attr.attr.attr,
 	&pages_swapped_out_clean_attr.attr.attr,
+	&pages_swapped_out_shared_attr.attr.attr,
 	&pages_swapped_in_attr.attr.attr,
 	&swap_io_errors_attr.attr.attr,
 	&checksum_errors_attr.attr.attr,

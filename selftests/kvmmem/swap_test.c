@@ -457,6 +457,168 @@ static bool test_truncate_frees_slots(void)
 	return ok;
 }
 
+/*
+ * Shared frames are paged out last, and a frame is freed only with its
+ * last sharer.  A mount of its own (size=4M, 1024 frames): s1 and s2 hold
+ * the same SH_PAGES pages, merged by the scanner; p holds P_PAGES private
+ * pages, each held by a pipe (vmsplice), so none of them can go; then q's
+ * few pages fill the mount.  Once q's pages are out no private page can
+ * go: s1's and s2's entries must go to the frames' slots, and both must
+ * read back right.  Then a sharer writes and is truncated: the other's
+ * copy must not change (a slot freed too early and reused would show it
+ * another file's data).  Unmount must free every slot.
+ */
+#define SH_PAGES 256L
+#define P_PAGES 700L
+#define Q_PAGES 40L
+
+static int open_sized(const char *where, const char *name, long pages)
+{
+	char path[400];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", where, name);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd >= 0 && ftruncate(fd, pages * PG)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static long write_pages_from(int fd, int f, int r, long first, long pages)
+{
+	char buf[PG];
+	long i;
+
+	for (i = first; i < first + pages; i++) {
+		fill_page(buf, f, i, r);
+		if (pwrite(fd, buf, PG, i * PG) != PG)
+			break;
+	}
+	return i - first;
+}
+
+static long write_pages(int fd, int f, int r, long pages)
+{
+	return write_pages_from(fd, f, r, 0, pages);
+}
+
+/*
+ * Write @pages pages of file @f, round 1, into @fd and hold each in a pipe
+ * (vmsplice) as soon as it is written, so that none can be paged out.
+ */
+static bool write_pinned(int fd, int f, long pages, int pipes[][2], int n)
+{
+	char *mem = mmap(NULL, pages * PG, PROT_READ, MAP_SHARED, fd, 0);
+	long done = 0;
+	int k = 0;
+
+	if (mem == MAP_FAILED)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (pipe(pipes[i]) || fcntl(pipes[i][1], F_SETPIPE_SZ, 1 << 20) < (1 << 20))
+			n = i;
+	while (done < pages && k < n) {
+		long chunk = pages - done < 16 ? pages - done : 16;
+
+		if (write_pages_from(fd, f, 1, done, chunk) != chunk)
+			break;
+		for (long held = 0; held < chunk && k < n;) {
+			struct iovec iov = { mem + (done + held) * PG, (chunk - held) * PG };
+			ssize_t got = vmsplice(pipes[k][1], &iov, 1, SPLICE_F_NONBLOCK);
+
+			if (got <= 0)
+				k++;	/* full: the next pipe */
+			else
+				held += got / PG;
+		}
+		done += chunk;
+	}
+	munmap(mem, pages * PG);
+	return done == pages && k < n;
+}
+
+static bool test_shared_pageout(void)
+{
+	long out0 = counter("pages_swapped_out_shared"), shared0 = counter("pages_shared");
+	char mnt2[300], store2[300], dev[64], opts[400];
+	int s1 = -1, s2 = -1, p = -1, q = -1, lfd, fd, pipes[4][2];
+	long sw1 = -1, sw2 = -1, merged = -1, went = -1;
+	bool ok;
+
+	for (int k = 0; k < 4; k++)
+		pipes[k][0] = pipes[k][1] = -1;
+	snprintf(mnt2, sizeof(mnt2), "%s/mnt2", dir);
+	snprintf(store2, sizeof(store2), "%s/store2", dir);
+	lfd = loop_attach(store2, 16L << 20, dev, sizeof(dev));
+	snprintf(opts, sizeof(opts), "size=4M,swapfile=%s", dev);
+	ok = expect(lfd >= 0, "a 16 MiB store") &&
+	     expect_eq(mount_with(mnt2, opts), 0, "a second mount");
+	if (ok) {
+		s1 = open_sized(mnt2, "s1", SH_PAGES);
+		s2 = open_sized(mnt2, "s2", SH_PAGES);
+		p = open_sized(mnt2, "p", P_PAGES);
+		q = open_sized(mnt2, "q", Q_PAGES);
+	}
+	ok = ok && expect(s1 >= 0 && s2 >= 0 && p >= 0 && q >= 0, "four files") &&
+	     expect_eq(write_pages(s1, 7, 1, SH_PAGES), SH_PAGES, "s1 written") &&
+	     expect_eq(write_pages(s2, 7, 1, SH_PAGES), SH_PAGES, "s2, the same pages") &&
+	     expect(knob("run", "1") == 0, "run=1");
+	for (int t = 0; ok && t < 600 && file_counter(s2, "sharing") < SH_PAGES; t++)
+		usleep(50000);
+	knob("run", "0");
+	merged = ok ? file_counter(s2, "sharing") : -1;
+	ok = ok && expect_eq(merged, SH_PAGES, "s1 and s2 merged") &&
+	     expect(write_pinned(p, 8, P_PAGES, pipes, 4), "p written, each page held by a pipe") &&
+	     expect_eq(write_pages(q, 9, 1, Q_PAGES), Q_PAGES, "q fills the mount");
+	for (int t = 0; ok && t < 250; t++) {
+		sw1 = file_counter(s1, "swapped_out");
+		sw2 = file_counter(s2, "swapped_out");
+		if (sw1 > 0 && sw2 > 0 && file_counter(q, "swapped_out") > 0)
+			break;
+		usleep(20000);
+	}
+	went = counter("pages_swapped_out_shared") - out0;
+	tap_diag("shared paging: s1 %ld and s2 %ld out, q %ld out, p %ld out; pages_swapped_out_shared +%ld, swap_slots_shared %ld, pages_shared %+ld",
+		 sw1, sw2, q < 0 ? -1 : file_counter(q, "swapped_out"),
+		 p < 0 ? -1 : file_counter(p, "swapped_out"), went,
+		 counter("swap_slots_shared"), counter("pages_shared") - shared0);
+	ok = ok && expect(sw1 > 0 && sw2 > 0, "both sharers paged out") &&
+	     expect_eq(file_counter(p, "swapped_out"), 0, "no page held by a pipe went") &&
+	     expect_eq(went, sw1 + sw2, "pages_swapped_out_shared counts them") &&
+	     expect(counter("swap_slots_shared") > 0, "swap_slots_shared counts their slots") &&
+	     expect_eq(bad_preads(s1, 7, 1, SH_PAGES), 0, "s1 reads back (pread)") &&
+	     expect_eq(bad_maps(s2, 7, 1, SH_PAGES), 0, "s2 reads back (mapping)");
+	/* s1 changes and goes: s2, which shared its slots, must not */
+	ok = ok && expect_eq(write_pages(s1, 7, 2, SH_PAGES), SH_PAGES, "s1 rewritten") &&
+	     expect_eq(bad_preads(s2, 7, 1, SH_PAGES), 0, "s2 unchanged by s1's writes") &&
+	     expect(ftruncate(s1, 0) == 0, "truncate s1") &&
+	     expect_eq(bad_maps(s2, 7, 1, SH_PAGES), 0, "s2 unchanged by s1's truncation") &&
+	     expect_eq(bad_preads(p, 8, 1, P_PAGES), 0, "p reads back") &&
+	     expect_eq(bad_preads(q, 9, 1, Q_PAGES), 0, "q reads back");
+	for (int k = 0; k < 4; k++) {
+		if (pipes[k][0] >= 0)
+			close(pipes[k][0]);
+		if (pipes[k][1] >= 0)
+			close(pipes[k][1]);
+	}
+	int fds[] = { s1, s2, p, q };
+
+	for (int k = 0; k < 4; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	ok = expect(umount(mnt2) == 0, "umount the second mount") && ok &&
+	     expect_eq(counter("swap_slots_shared"), 0, "no shared slot left");
+	fd = open(dev, O_RDWR | O_EXCL);
+	ok = expect(fd >= 0, "its store is let go") && ok;
+	if (fd >= 0)
+		close(fd);
+	rmdir(mnt2);
+	loop_detach(lfd);
+	return ok;
+}
+
 static sigjmp_buf bus_jump;
 
 static void on_sigbus(int sig)
@@ -635,6 +797,7 @@ static const struct {
 	{ test_clean_pageout, "pages read back go out again without a write, until written" },
 	{ test_race, "two processes write and read while pages go out and in" },
 	{ test_truncate_frees_slots, "truncation frees the slots" },
+	{ test_shared_pageout, "shared frames go last, with every sharer; no sharer sees another's data" },
 	{ test_corrupt_store, "a changed store: EIO and SIGBUS, never wrong data" },
 	{ test_umount_lets_go, "umount frees every slot and lets the store go" },
 	{ test_full_store, "a full store: ENOSPC, counted, no data lost" },
