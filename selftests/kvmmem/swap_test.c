@@ -65,18 +65,23 @@ static bool page_is(const char *got, int f, long i, int r)
 	return !memcmp(got, want, PG);
 }
 
-static int open_file(const char *name)
+static int open_sized(const char *where, const char *name, long pages)
 {
 	char path[400];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", mnt, name);
+	snprintf(path, sizeof(path), "%s/%s", where, name);
 	fd = open(path, O_RDWR | O_CREAT, 0600);
-	if (fd >= 0 && ftruncate(fd, FILE_PAGES * PG)) {
+	if (fd >= 0 && ftruncate(fd, pages * PG)) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+static int open_file(const char *name)
+{
+	return open_sized(mnt, name, FILE_PAGES);
 }
 
 static long write_all(int fd, int f, int r)
@@ -471,20 +476,6 @@ static bool test_truncate_frees_slots(void)
 #define SH_PAGES 256L
 #define P_PAGES 700L
 #define Q_PAGES 40L
-
-static int open_sized(const char *where, const char *name, long pages)
-{
-	char path[400];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", where, name);
-	fd = open(path, O_RDWR | O_CREAT, 0600);
-	if (fd >= 0 && ftruncate(fd, pages * PG)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static long write_pages_from(int fd, int f, int r, long first, long pages)
 {
