@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmemctl: command-line tool for kvmmem.
- *
- *   kvmmemctl stats                        global counters and knobs
- *   kvmmemctl qmp SOCKET JSON              one QMP command, reply printed
- *   kvmmemctl balloon [-t SEC] SOCKET MiB  set a guest's balloon target
- *                                          and wait until the guest is there
+ * kvmmemctl: command-line tool for kvmmem (usage() lists the commands;
+ * those on VMs and knobs are in vmctl.c).
  *
  * Exit status: 0 on success, 1 on failure, 2 on bad usage.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "backends.h"
+#include "ctl.h"
 #include "qmp.h"
 
 #include <dirent.h>
@@ -24,16 +22,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SYSFS_DIR	"/sys/kernel/mm/kvmmem"
 #define MiB		(1024ULL * 1024)
 #define POLL_MS		250
 
-static const char *prog = "kvmmemctl";
+const char *prog = "kvmmemctl";
 
 static _Noreturn void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: %s COMMAND [ARGS]\n"
+		"  status [--json]                one line per VM: size, resident, shared,\n"
+		"                                 zero, swapped, compressed, ballooned,\n"
+		"                                 active estimate, shares, min, max,\n"
+		"                                 target, state (MiB; bytes in JSON)\n"
+		"  watch [-n SECONDS] [-c COUNT]  status again every SECONDS (2)\n"
+		"  show VM [--json]               what the VM file's ioctls return\n"
+		"  set VM KEY=VALUE...            shares=N, min=SIZE, max=SIZE (K, M, G,\n"
+		"                                 T suffixes), domain=N; VM is a file of a\n"
+		"                                 kvmmem mount or its path as status shows\n"
+		"  knobs [--json]                 every global knob: value, unit, default\n"
+		"                                 and meaning (from the admin guide)\n"
 		"  stats                          print kvmmem's global counters and knobs\n"
 		"                                 (from %s, or $KVMMEM_SYSFS)\n"
 		"  qmp SOCKET JSON                send one QMP command to QEMU's QMP unix\n"
@@ -47,15 +55,13 @@ static _Noreturn void usage(int status)
 	exit(status);
 }
 
-static int fail(const char *what, int err)
+int fail(const char *what, int err)
 {
 	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err));
 	return 1;
 }
 
-/* Parses a positive decimal number no larger than @max. */
-static int parse_count(const char *s, unsigned long long max,
-		       unsigned long long *out)
+int parse_count(const char *s, unsigned long long max, unsigned long long *out)
 {
 	char *end;
 
@@ -102,15 +108,13 @@ static void print_attr(const char *dir, const char *name)
 
 static int cmd_stats(int argc, char **argv)
 {
-	const char *dir = getenv("KVMMEM_SYSFS");
+	const char *dir = sysfs_dir();
 	struct dirent **names;
 	int n;
 
 	(void)argv;
 	if (argc != 1)
 		usage(2);
-	if (!dir)
-		dir = SYSFS_DIR;
 	n = scandir(dir, &names, NULL, alphasort);
 	if (n < 0) {
 		fprintf(stderr, "%s: %s: %s (is kvmmem.ko loaded?)\n",
@@ -314,6 +318,16 @@ int main(int argc, char **argv)
 		return cmd_qmp(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "balloon"))
 		return cmd_balloon(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status"))
+		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "watch"))
+		return cmd_watch(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "show"))
+		return cmd_show(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "set"))
+		return cmd_set(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "knobs"))
+		return cmd_knobs(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		usage(0);
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
