@@ -12,7 +12,13 @@
  * through the mapping and through pread, before and after unmerging; the
  * module must give every frame back and unload and load again.
  *
+ * With -w STORE the mount is size=1M with STORE as its backing store, far
+ * less than the writers' pages: their pages, private and shared, are paged
+ * out and back in under the writers and the scanner, and must still read
+ * right (stress_swap_test.sh).
+ *
  * Usage: stress_test [-t seconds] [-p processes] [-s seed] [-m module.ko]
+ *	[-w store]
  *
  * Meant to run just before unload_test.sh: it unloads and reloads the
  * module, and needs no other kvmmem mount to exist.
@@ -71,7 +77,8 @@ static struct config {
 	int seconds, workers;
 	uint64_t seed;
 	const char *ko;
-} cfg = { 10, 4, 0, "/lib/kvmmem/kvmmem.ko" };
+	const char *store;	/* -w: page to this backing store */
+} cfg = { 10, 4, 0, "/lib/kvmmem/kvmmem.ko", NULL };
 
 static char mnt[] = "/tmp/kvmmem-stress-XXXXXX";
 static uint8_t patterns[NPATTERNS][PG];
@@ -322,10 +329,12 @@ static void writer_run(struct shared *sh, int id)
 
 /* --- the parent -------------------------------------------------------- */
 
-enum { C_SCANNED, C_COW, C_FULL, C_VOLATILE, C_FALSE, NR_COUNTERS };
+enum { C_SCANNED, C_COW, C_FULL, C_VOLATILE, C_FALSE, C_OUT, C_OUT_SHARED,
+       C_IN, NR_COUNTERS };
 static const char *const counter_names[NR_COUNTERS] = {
 	"pages_scanned", "cow_breaks", "full_scans", "pages_volatile",
-	"hash_false_matches",
+	"hash_false_matches", "pages_swapped_out", "pages_swapped_out_shared",
+	"pages_swapped_in",
 };
 
 struct run {
@@ -445,6 +454,9 @@ static void report_ops(struct run *r)
 		 r->delta[C_VOLATILE], r->delta[C_FALSE]);
 	tap_diag("sampled maxima: pages_sharing %ld, zero_pages %ld",
 		 r->max_sharing, r->max_zero);
+	if (cfg.store)
+		tap_diag("pages_swapped_out +%ld (shared +%ld), pages_swapped_in +%ld",
+			 r->delta[C_OUT], r->delta[C_OUT_SHARED], r->delta[C_IN]);
 	if (SUM(r, spot_bad) || SUM(r, bad_mmap) || SUM(r, bad_pread) ||
 	    SUM(r, bad_after))
 		tap_diag("wrong pages: %ld in spot checks, %ld by mmap, %ld by "
@@ -528,7 +540,7 @@ static int parse_args(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:p:s:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:p:s:m:w:")) != -1) {
 		if (opt == 't')
 			cfg.seconds = atoi(optarg);
 		else if (opt == 'p')
@@ -537,6 +549,8 @@ static int parse_args(int argc, char **argv)
 			cfg.seed = strtoull(optarg, NULL, 0);
 		else if (opt == 'm')
 			cfg.ko = optarg;
+		else if (opt == 'w')
+			cfg.store = optarg;
 		else
 			return -1;
 	}
@@ -560,7 +574,9 @@ static void results(struct run *r, bool ran, bool umounted)
 	tap_result(ran && SUM(r, bad_pread) == 0,
 		   "every page equals its writer's copy through pread, scanner running");
 	tap_result(ran && r->delta[C_COW] > 0 && r->delta[C_FULL] > 0 &&
-		   r->delta[C_SCANNED] > 0,
+		   r->delta[C_SCANNED] > 0 &&
+		   (!cfg.store || (r->delta[C_OUT] > 0 && r->delta[C_IN] > 0)),
+		   cfg.store ? "the scanner merged pages, writes broke the sharing, pages went out and in" :
 		   "the scanner merged pages and writes broke the sharing");
 	tap_result(ran && SUM(r, bad_after) == 0,
 		   "every page equals its writer's copy after run=2, by mmap and pread");
@@ -576,11 +592,12 @@ int main(int argc, char **argv)
 {
 	struct run r = { 0 };
 	bool ran, umounted = false;
+	char opts[300];
 	double t0 = now();
 
 	if (parse_args(argc, argv) < 0) {
 		fprintf(stderr, "usage: %s [-t seconds] [-p processes (1..%d)] "
-			"[-s seed] [-m kvmmem.ko]\n", argv[0], MAX_WORKERS);
+			"[-s seed] [-m kvmmem.ko] [-w store]\n", argv[0], MAX_WORKERS);
 		return 2;
 	}
 	tap_plan(NR_TESTS);
@@ -589,8 +606,10 @@ int main(int argc, char **argv)
 	make_patterns();
 	r.sh = mmap(NULL, sizeof(*r.sh), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	snprintf(opts, sizeof(opts), cfg.store ? "size=1M,swapfile=%s" : "size=64M",
+		 cfg.store);
 	ran = r.sh != MAP_FAILED && mkdtemp(mnt) &&
-	      mount("none", mnt, "kvmmem", 0, "size=64M") == 0;
+	      mount("none", mnt, "kvmmem", 0, opts) == 0;
 	tap_result(ran, "mount a kvmmem file system for the writers");
 	if (!ran) {
 		while (tap_number < NR_TESTS)
