@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * QMP client for kvmmemctl.
+ * QMP client for kvmmemctl and kvmmemd.
  *
  * QEMU writes one JSON object per line ("\r\n"-terminated): a greeting
  * {"QMP": ...} on connect, then a reply {"return": ...} or {"error": ...}
@@ -269,11 +269,16 @@ static int open_socket(const char *path)
 
 int qmp_connect(struct qmp *q, const char *path)
 {
+	return qmp_connect_ms(q, path, QMP_TIMEOUT_MS);
+}
+
+int qmp_connect_ms(struct qmp *q, const char *path, int timeout_ms)
+{
 	const char *reply;
 	int ret;
 
 	memset(q, 0, sizeof(*q));
-	q->timeout_ms = QMP_TIMEOUT_MS;
+	q->timeout_ms = timeout_ms;
 	q->fd = open_socket(path);
 	if (q->fd < 0)
 		return q->fd;

@@ -28,6 +28,9 @@ struct qmp {
  */
 int qmp_connect(struct qmp *q, const char *path);
 
+/* The same, with @timeout_ms for each read instead of QMP_TIMEOUT_MS. */
+int qmp_connect_ms(struct qmp *q, const char *path, int timeout_ms);
+
 /*
  * Sends @json (one JSON object, no trailing newline needed) and waits for
  * its reply, skipping events.  *@reply points into @q until the next call.

@@ -1,0 +1,200 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvmmemd_test.sh: the daemon against QEMU stand-ins (fake_qemu: QEMU's
+# command line, guest RAM held open, a QMP socket) on one mount:
+#
+#   1 bad configurations: exit 1, FILE:LINE and what is wrong
+#   2 --once: policy from [vm NAME] applied, NAME being QEMU's -name or
+#     the file's name
+#   3 the free state leaves high: each VM's new balloon target reaches its
+#     QMP socket, while a VM whose QMP socket never answers is logged and
+#     does not stop the others
+#   4 back to high: the targets go back to all of the guest
+#   5 SIGHUP reloads: a new policy is applied; a bad file is reported with
+#     its line and the policy in force stays
+#   6 a QEMU killed mid-run: the daemon lives on and says so; SIGTERM
+#     stops it with status 0
+set -u
+for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
+	[ -f "$lib/tap.sh" ] && break
+done
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$lib/tap.sh"
+
+SYS=/sys/kernel/mm/kvmmem
+DAEMON=${KVMMEMD:-kvmmemd}
+NTESTS=6
+PG=4096
+
+echo "TAP version 13"
+echo "1..$NTESTS"
+[ -d "$SYS" ] || tap_bail "$SYS missing: kvmmem.ko is not loaded"
+command -v "$DAEMON" >/dev/null || tap_skip_all $NTESTS kvmmemd "no kvmmemd in PATH"
+fake=$lib/fake_qemu
+[ -x "$fake" ] || fake=$lib/build/fake_qemu
+[ -x "$fake" ] || tap_bail "fake_qemu not found"
+dir=$(mktemp -d /tmp/kvmmemd.XXXXXX)
+mnt=$dir/mnt
+mkdir -p "$mnt"
+old_period=$(cat "$SYS/sample_period_ms")
+pids=""
+dpid=""
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	[ -z "$dpid" ] || kill "$dpid" 2>/dev/null
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	echo 0 > "$SYS/budget_pages"
+	echo "$old_period" > "$SYS/sample_period_ms"
+	umount "$mnt" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+mount -t kvmmem -o size=64M none "$mnt" || tap_bail "cannot mount kvmmem"
+for f in a.ram vmB c.ram; do
+	truncate -s 8M "$mnt/$f"
+	dd if=/dev/urandom of="$mnt/$f" bs=1M count=4 conv=notrunc 2>/dev/null
+done
+ino() { stat -c %i "$mnt/$1"; }
+attr() { cat "$SYS/backends/$(ino "$1")/$2"; }
+"$fake" -name guest=vmA -qmp "unix:$dir/a.qmp,server=on,wait=off" \
+	-mem-path "$mnt/a.ram" -log "$dir/a.log" &
+pids="$pids $!"
+apid=$!
+"$fake" -name guest=vmC -qmp "unix:$dir/c.qmp,server=on,wait=off" \
+	-mem-path "$mnt/c.ram" -hang &
+pids="$pids $!"
+# vmB has no QEMU: it is found by its file name, and told its QMP socket
+"$fake" -name guest=other -qmp "unix:$dir/b.qmp,server=on,wait=off" \
+	-mem-path "$mnt/vmB" -log "$dir/b.log" &
+pids="$pids $!"
+sleep 1
+
+conf=$dir/kvmmemd.conf
+cat > "$conf" <<EOF
+# test configuration
+[defaults]
+qmp_timeout_ms = 500
+scan_ms = 300
+
+[vm vmA]
+shares = 300
+min = 2M
+max = 8M
+domain = 5
+
+[vm vmB]
+shares = 200
+qmp = $dir/b.qmp
+
+[vm vmC]
+shares = 100
+EOF
+
+# 1
+rc=0
+bad() {	# bad LINE-NUMBER TEXT...: a file with TEXT must fail at that line
+	printf '%s\n' "$@" | tail -n +2 > "$dir/bad.conf"
+	"$DAEMON" -c "$dir/bad.conf" --once 2> "$dir/err"
+	st=$?
+	if [ $st -ne 1 ] || ! grep -q "bad.conf:$1: " "$dir/err"; then
+		echo "# line $1: exit $st: $(cat "$dir/err")"
+		rc=1
+	fi
+}
+bad 2 '[vm x]' 'shares = many'
+bad 1 'shares = 5'
+bad 3 '[vm x]' 'min = 1M' '[vm x]'
+bad 2 '[defaults]' 'qmp_timeout_ms = 1'
+bad 2 '[vm x]' 'colour = blue'
+bad 1 '[vm bad/name]'
+bad 2 '[vm x]' 'qmp = relative.sock'
+bad 2 '[defaults]' 'no equals sign'
+"$DAEMON" -c "$dir/nosuch.conf" --once 2> "$dir/err"
+[ $? -eq 1 ] && grep -q 'nosuch.conf: No such file' "$dir/err" || rc=1
+printf '[vm x]\nmin = 8M\nmax = 2M\n' > "$dir/bad.conf"
+"$DAEMON" -c "$dir/bad.conf" --once 2> "$dir/err"
+[ $? -eq 1 ] && grep -q 'min is above max' "$dir/err" || rc=1
+tap_result $rc "bad configurations: exit 1 with file, line and reason"
+
+# 2
+rc=0
+"$DAEMON" -c "$conf" --once 2> "$dir/once.log" || rc=1
+[ "$(attr a.ram shares)" = 300 ] && [ "$(attr a.ram min)" = $((2 * 1048576 / PG)) ] &&
+	[ "$(attr a.ram domain)" = 5 ] || rc=1
+[ "$(attr vmB shares)" = 200 ] && [ "$(attr c.ram shares)" = 100 ] || rc=1
+[ $rc -eq 0 ] || sed 's/^/# /' "$dir/once.log"
+tap_result $rc "--once applies [vm NAME] by QEMU's -name or the file's name"
+
+# 3
+rc=0
+"$DAEMON" -c "$conf" -v 2> "$dir/daemon.log" &
+dpid=$!
+sleep 1
+echo 200 > "$SYS/sample_period_ms"
+alloc=$(cat "$SYS/pages_allocated")
+echo $((alloc * 100 / 97)) > "$SYS/budget_pages"	# 3% free: soft
+got_a="" got_b=""
+for _ in $(seq 1 50); do
+	sleep 0.2
+	want_a=$(($(attr a.ram balloon_target) * PG))
+	want_b=$(($(attr vmB balloon_target) * PG))
+	got_a=$(tail -n 1 "$dir/a.log" 2>/dev/null | awk '{ print $2 }')
+	got_b=$(tail -n 1 "$dir/b.log" 2>/dev/null | awk '{ print $2 }')
+	[ "$got_a" = "$want_a" ] && [ "$got_b" = "$want_b" ] &&
+		[ "$want_a" -lt $((8 * 1048576)) ] &&
+		grep -q 'VM vmC: QMP' "$dir/daemon.log" && break
+done
+echo "# state $(cat "$SYS/free_state"): vmA target $want_a, QEMU got $got_a; vmB target $want_b, QEMU got $got_b"
+[ "$got_a" = "$want_a" ] && [ "$got_b" = "$want_b" ] && [ "$want_a" -lt $((8 * 1048576)) ] || rc=1
+grep -q 'VM vmC: QMP .*c.qmp' "$dir/daemon.log" || { echo "# no word of vmC's silent QMP"; rc=1; }
+[ $rc -eq 0 ] || sed 's/^/# /' "$dir/daemon.log"
+tap_result $rc "targets reach each QEMU; a QMP socket that never answers is logged, the others go on"
+
+# 4
+rc=0
+echo 0 > "$SYS/budget_pages"
+for _ in $(seq 1 50); do
+	sleep 0.2
+	got_a=$(tail -n 1 "$dir/a.log" | awk '{ print $2 }')
+	[ "$got_a" = $((8 * 1048576)) ] && break
+done
+[ "$got_a" = $((8 * 1048576)) ] || { echo "# vmA's QEMU got $got_a"; rc=1; }
+tap_result $rc "back to high: the target is all of the guest again"
+
+# 5
+rc=0
+sed -i 's/^shares = 300/shares = 350/' "$conf"
+kill -HUP "$dpid"
+for _ in $(seq 1 25); do
+	sleep 0.2
+	[ "$(attr a.ram shares)" = 350 ] && break
+done
+[ "$(attr a.ram shares)" = 350 ] || rc=1
+printf '[vm vmA]\nshares = 9\nbogus\n' > "$conf"
+kill -HUP "$dpid"
+sleep 1
+grep -q 'kvmmemd.conf:3: .*keeping the configuration in force' "$dir/daemon.log" || rc=1
+[ "$(attr a.ram shares)" = 350 ] || rc=1
+kill -0 "$dpid" || rc=1
+tap_result $rc "SIGHUP reloads; a bad file is reported by line and changes nothing"
+
+# 6
+rc=0
+kill "$apid"
+wait "$apid" 2>/dev/null
+echo $((alloc * 100 / 97)) > "$SYS/budget_pages"
+sleep 2
+kill -0 "$dpid" || rc=1
+grep -q 'VM vmA: QMP' "$dir/daemon.log" || { echo "# no word of vmA's QEMU gone"; rc=1; }
+echo 0 > "$SYS/budget_pages"
+kill -TERM "$dpid"
+wait "$dpid"
+st=$?
+dpid=""
+[ $st -eq 0 ] || { echo "# kvmmemd exited $st"; rc=1; }
+[ $rc -eq 0 ] || tail -n 20 "$dir/daemon.log" | sed 's/^/# /'
+tap_result $rc "a QEMU killed mid-run: the daemon lives on; SIGTERM: exit 0"
+
+exit $((tap_failed > 0))

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmemd: applies each VM's policy and turns kvmmem's balloon targets into
+ * QMP "balloon" commands for stock QEMU (Documentation/kvmmemd.rst).
+ *
+ *  - Every scan_ms it looks for the regular files at the top of every
+ *    kvmmem mount (/proc/self/mountinfo) and for the QEMU processes that
+ *    hold them open (/proc/PID/fd), whose command line gives the VM's
+ *    name (-name) and its QMP socket (-qmp unix:PATH).
+ *  - A VM is configured by the [vm NAME] section whose NAME is QEMU's
+ *    -name, or else the file's name; its shares, min, max and domain are
+ *    set with the file's ioctls (kvmmemd runs as root: raising them takes
+ *    CAP_SYS_ADMIN).
+ *  - It polls every VM file for POLLPRI (a new balloon target), reads the
+ *    target (KVMMEM_IOC_GET_BALLOON, which acknowledges it) and sends it
+ *    to the VM's QMP socket.  A socket that does not answer within
+ *    qmp_timeout_ms is given up for that target and logged: the module
+ *    counts the VM uncooperative and pages it (balloon_timeout_ms).
+ *  - SIGHUP reloads the configuration; a bad one is reported (file:line)
+ *    and the old one kept.  SIGTERM and SIGINT stop it.
+ *
+ * Single-threaded: a QMP socket that hangs delays the others by at most
+ * qmp_timeout_ms per target.
+ */
+#define _GNU_SOURCE
+
+#include "config.h"
+#include "qmp.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/kvmmem.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_VMS		1024
+#define MiB		(1024ULL * 1024)
+
+/* syslog levels, as journald reads them from a "<N>" prefix */
+enum { L_ERR = 3, L_WARNING = 4, L_INFO = 6, L_DEBUG = 7 };
+
+struct vm {
+	char path[PATH_MAX];	/* the file */
+	dev_t dev;
+	ino_t ino;
+	int fd;			/* O_RDWR: polled, and for the ioctls */
+	char name[CONFIG_NAME_MAX];	/* QEMU's -name, else the file's */
+	char qmp[PATH_MAX];	/* its QMP socket, "" if none known */
+	pid_t qemu;		/* the QEMU holding it, 0 if none */
+	bool applied;		/* policy applied for this configuration */
+	bool seen;		/* found by the last scan */
+	unsigned long long sent;	/* last balloon target sent, bytes */
+	unsigned long failures;	/* targets QEMU did not take */
+};
+
+static struct vm *vms[MAX_VMS];
+static int nr_vms;
+static struct config cfg;
+static const char *config_file = "/etc/kvmmem/kvmmemd.conf";
+static int verbose;
+static volatile sig_atomic_t reload_wanted, stop_wanted;
+
+static void logmsg(int level, const char *fmt, ...)
+{
+	static const char *const names[8] = {
+		[L_ERR] = "error", [L_WARNING] = "warning", [L_INFO] = "info",
+		[L_DEBUG] = "debug",
+	};
+	va_list ap;
+
+	if (level == L_DEBUG && !verbose)
+		return;
+	if (getenv("JOURNAL_STREAM"))
+		fprintf(stderr, "<%d>", level);
+	else
+		fprintf(stderr, "kvmmemd: %s: ", names[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_wanted = 1;
+	else
+		stop_wanted = 1;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- finding VMs and their QEMU ------------------------------------------ */
+
+static struct vm *find_vm(dev_t dev, ino_t ino)
+{
+	for (int i = 0; i < nr_vms; i++)
+		if (vms[i]->dev == dev && vms[i]->ino == ino)
+			return vms[i];
+	return NULL;
+}
+
+static void add_vm(const char *path, const struct stat *st)
+{
+	struct vm *vm;
+	int fd;
+
+	if (nr_vms == MAX_VMS) {
+		logmsg(L_WARNING, "%s: more than %d VMs, not watched", path, MAX_VMS);
+		return;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		logmsg(L_WARNING, "%s: %s", path, strerror(errno));
+		return;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		close(fd);
+		return;
+	}
+	snprintf(vm->path, sizeof(vm->path), "%s", path);
+	vm->dev = st->st_dev;
+	vm->ino = st->st_ino;
+	vm->fd = fd;
+	vm->seen = true;
+	snprintf(vm->name, sizeof(vm->name), "%s", strrchr(path, '/') + 1);
+	vms[nr_vms++] = vm;
+	logmsg(L_INFO, "%s: watching", path);
+}
+
+static void drop_vm(int i, const char *why)
+{
+	logmsg(L_INFO, "%s: %s, no longer watched", vms[i]->path, why);
+	close(vms[i]->fd);
+	free(vms[i]);
+	vms[i] = vms[--nr_vms];
+}
+
+/* The regular files at the top of the kvmmem mount at @mnt. */
+static void scan_mount(const char *mnt)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	struct stat st;
+	struct vm *vm;
+	DIR *dp = opendir(mnt);
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		if (d->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", mnt, d->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		vm = find_vm(st.st_dev, st.st_ino);
+		if (vm)
+			vm->seen = true;
+		else
+			add_vm(path, &st);
+	}
+	closedir(dp);
+}
+
+static void scan_mounts(void)
+{
+	char line[8192];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - "), *mnt = line;
+		char fstype[32];
+
+		if (!dash || sscanf(dash, " - %31s", fstype) != 1 ||
+		    strcmp(fstype, "kvmmem"))
+			continue;
+		for (int field = 0; field < 4 && mnt; field++) {
+			mnt = strchr(mnt, ' ');
+			if (mnt)
+				mnt++;
+		}
+		if (!mnt)
+			continue;
+		mnt[strcspn(mnt, " ")] = '\0';
+		if (strchr(mnt, '\\'))
+			continue;	/* escaped characters: not worth the risk */
+		scan_mount(mnt);
+	}
+	fclose(f);
+}
+
+/* The value of option @opt in a NUL-separated command line, or NULL. */
+static const char *option(const char *cmdline, size_t len, const char *opt)
+{
+	for (const char *p = cmdline; p < cmdline + len; p += strlen(p) + 1) {
+		const char *next = p + strlen(p) + 1;
+
+		if (!strcmp(p, opt) && next < cmdline + len)
+			return next;
+	}
+	return NULL;
+}
+
+/* Copies the part of @value after @prefix up to the next ',' into @dst. */
+static void copy_field(char *dst, size_t len, const char *value,
+		       const char *prefix)
+{
+	const char *s = strstr(value, prefix);
+
+	if (!s || (s != value && s[-1] != ','))
+		return;
+	s += strlen(prefix);
+	snprintf(dst, len, "%.*s", (int)strcspn(s, ","), s);
+}
+
+/* What QEMU process @pid's command line says of its VM @vm. */
+static void read_qemu(struct vm *vm, pid_t pid, const char *cmdline, size_t len)
+{
+	const char *name = option(cmdline, len, "-name");
+	const char *qmp = option(cmdline, len, "-qmp");
+
+	vm->qemu = pid;
+	if (name) {
+		if (strstr(name, "guest="))
+			copy_field(vm->name, sizeof(vm->name), name, "guest=");
+		else
+			snprintf(vm->name, sizeof(vm->name), "%.*s",
+				 (int)strcspn(name, ","), name);
+	}
+	if (qmp)
+		copy_field(vm->qmp, sizeof(vm->qmp), qmp, "unix:");
+}
+
+/* Finds the QEMU processes (argv[0] names qemu) that hold our VM files. */
+static void scan_qemus(void)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+
+	if (!proc)
+		return;
+	for (int i = 0; i < nr_vms; i++)
+		vms[i]->qemu = 0;
+	while ((p = readdir(proc))) {
+		char path[300], cmdline[8192];
+		struct dirent *d;
+		ssize_t len;
+		DIR *fds;
+		int fd;
+
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", p->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, cmdline, sizeof(cmdline) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		cmdline[len] = '\0';
+		if (!strstr(strrchr(cmdline, '/') ? strrchr(cmdline, '/') : cmdline, "qemu"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((d = readdir(fds))) {
+			char fdpath[600];
+			struct stat st;
+
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", path, d->d_name);
+			if (d->d_name[0] == '.' || stat(fdpath, &st))
+				continue;
+			for (int i = 0; i < nr_vms; i++)
+				if (vms[i]->dev == st.st_dev && vms[i]->ino == st.st_ino &&
+				    !vms[i]->qemu)
+					read_qemu(vms[i], atoi(p->d_name), cmdline, (size_t)len);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+/* ---- policy -------------------------------------------------------------- */
+
+static const struct vm_config *vm_config(const struct vm *vm)
+{
+	const struct vm_config *c = config_find(&cfg, vm->name);
+
+	return c ? c : config_find(&cfg, strrchr(vm->path, '/') + 1);
+}
+
+/* The QMP socket: the configuration's, QEMU's -qmp, or qmp_dir/NAME.qmp. */
+static void qmp_socket(const struct vm *vm, char *path, size_t len)
+{
+	const struct vm_config *c = vm_config(vm);
+
+	if (c && c->qmp[0])
+		snprintf(path, len, "%s", c->qmp);
+	else if (vm->qmp[0])
+		snprintf(path, len, "%s", vm->qmp);
+	else if (cfg.qmp_dir[0])
+		snprintf(path, len, "%s/%s.qmp", cfg.qmp_dir, vm->name);
+	else
+		path[0] = '\0';
+}
+
+static void apply_policy(struct vm *vm)
+{
+	const struct vm_config *c = vm_config(vm);
+	struct kvmmem_alloc alloc = { .size = sizeof(alloc) };
+	struct kvmmem_domain dom = { .size = sizeof(dom) };
+	struct kvmmem_alloc want;
+
+	vm->applied = true;
+	if (!c)
+		return;
+	if (ioctl(vm->fd, KVMMEM_IOC_GET_ALLOC, &alloc)) {
+		logmsg(L_ERR, "%s: GET_ALLOC: %s", vm->path, strerror(errno));
+		return;
+	}
+	want = alloc;
+	if (c->shares >= 0)
+		want.shares = (__u32)c->shares;
+	if (c->min >= 0)
+		want.min = (__u64)c->min;
+	if (c->max >= 0)
+		want.max = (__u64)c->max;
+	if (memcmp(&want, &alloc, sizeof(want))) {
+		if (ioctl(vm->fd, KVMMEM_IOC_SET_ALLOC, &want))
+			logmsg(L_ERR, "VM %s (%s): shares %u, min %llu MiB, max %llu MiB refused: %s",
+			       vm->name, vm->path, want.shares,
+			       (unsigned long long)want.min / MiB,
+			       (unsigned long long)want.max / MiB, strerror(errno));
+		else
+			logmsg(L_INFO, "VM %s (%s): shares %u, min %llu MiB, max %llu MiB",
+			       vm->name, vm->path, want.shares,
+			       (unsigned long long)want.min / MiB,
+			       (unsigned long long)want.max / MiB);
+	}
+	if (c->domain < 0 || ioctl(vm->fd, KVMMEM_IOC_GET_DOMAIN, &dom) ||
+	    dom.domain == (__u32)c->domain)
+		return;
+	dom.domain = (__u32)c->domain;
+	dom.flags = 0;
+	if (ioctl(vm->fd, KVMMEM_IOC_SET_DOMAIN, &dom))
+		logmsg(L_ERR, "VM %s: domain %u refused: %s", vm->name,
+		       dom.domain, strerror(errno));
+	else
+		logmsg(L_INFO, "VM %s: domain %u", vm->name, dom.domain);
+}
+
+/* ---- ballooning ---------------------------------------------------------- */
+
+static void balloon(struct vm *vm)
+{
+	struct kvmmem_balloon b = { .size = sizeof(b) };
+	char sock[PATH_MAX], json[128];
+	const char *reply;
+	struct qmp q;
+	int ret;
+
+	if (ioctl(vm->fd, KVMMEM_IOC_GET_BALLOON, &b)) {
+		logmsg(L_ERR, "%s: GET_BALLOON: %s", vm->path, strerror(errno));
+		return;
+	}
+	qmp_socket(vm, sock, sizeof(sock));
+	if (!sock[0]) {
+		logmsg(L_WARNING, "VM %s: balloon target %llu MiB, but no QMP socket is known (qmp = in its [vm] section, or -qmp unix:PATH)",
+		       vm->name, (unsigned long long)b.balloon_target / MiB);
+		vm->failures++;
+		return;
+	}
+	ret = qmp_connect_ms(&q, sock, cfg.qmp_timeout_ms);
+	if (!ret) {
+		snprintf(json, sizeof(json),
+			 "{\"execute\":\"balloon\",\"arguments\":{\"value\":%llu}}",
+			 (unsigned long long)b.balloon_target);
+		ret = qmp_execute(&q, json, &reply);
+		if (ret == QMP_ERROR_REPLY)
+			logmsg(L_WARNING, "VM %s: QEMU refused the balloon target: %s",
+			       vm->name, reply);
+		qmp_close(&q);
+	}
+	if (ret) {
+		vm->failures++;
+		if (ret < 0)
+			logmsg(L_WARNING, "VM %s: QMP %s: %s: balloon target %llu MiB not set (the module pages a VM that stays above it)",
+			       vm->name, sock, strerror(-ret),
+			       (unsigned long long)b.balloon_target / MiB);
+		return;
+	}
+	vm->sent = b.balloon_target;
+	logmsg(L_INFO, "VM %s: balloon target %llu MiB (free state %u)", vm->name,
+	       (unsigned long long)b.balloon_target / MiB, b.free_state);
+}
+
+/* ---- main loop ----------------------------------------------------------- */
+
+static void scan(void)
+{
+	for (int i = 0; i < nr_vms; i++)
+		vms[i]->seen = false;
+	scan_mounts();
+	for (int i = nr_vms - 1; i >= 0; i--)
+		if (!vms[i]->seen)
+			drop_vm(i, "gone");
+	scan_qemus();
+	for (int i = 0; i < nr_vms; i++)
+		if (!vms[i]->applied)
+			apply_policy(vms[i]);
+}
+
+static void reload(void)
+{
+	struct config fresh;
+	char err[512];
+
+	if (config_load(config_file, &fresh, err, sizeof(err))) {
+		logmsg(L_ERR, "%s; keeping the configuration in force", err);
+		return;
+	}
+	config_free(&cfg);
+	cfg = fresh;
+	for (int i = 0; i < nr_vms; i++)
+		vms[i]->applied = false;
+	logmsg(L_INFO, "%s: %zu VMs configured", config_file, cfg.nr_vms);
+}
+
+static void serve(bool once)
+{
+	struct pollfd pfd[MAX_VMS];
+	long long next_scan = 0;
+
+	while (!stop_wanted) {
+		long long wait;
+		int n;
+
+		if (reload_wanted) {
+			reload_wanted = 0;
+			reload();
+			next_scan = 0;
+		}
+		if (now_ms() >= next_scan) {
+			scan();
+			next_scan = now_ms() + cfg.scan_ms;
+		}
+		for (int i = 0; i < nr_vms; i++)
+			pfd[i] = (struct pollfd){ .fd = vms[i]->fd, .events = POLLPRI };
+		wait = once ? 0 : next_scan - now_ms();
+		n = poll(pfd, (nfds_t)nr_vms, wait > 0 ? (int)wait : 0);
+		if (n < 0 && errno != EINTR) {
+			logmsg(L_ERR, "poll: %s", strerror(errno));
+			return;
+		}
+		for (int i = 0; n > 0 && i < nr_vms; i++)
+			if (pfd[i].revents & POLLPRI)
+				balloon(vms[i]);
+		if (once)
+			return;
+	}
+}
+
+static void usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: kvmmemd [-c CONFIG] [-v] [--once]\n"
+		"  -c CONFIG  the configuration (default %s)\n"
+		"  -v         log debug messages too\n"
+		"  --once     scan, apply the policy, send pending balloon\n"
+		"             targets, and exit\n", config_file);
+	exit(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	bool once = false;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			config_file = argv[++i];
+		else if (!strcmp(argv[i], "-v"))
+			verbose = 1;
+		else if (!strcmp(argv[i], "--once"))
+			once = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			usage(0);
+		else
+			usage(2);
+	}
+	if (config_load(config_file, &cfg, err, sizeof(err))) {
+		logmsg(L_ERR, "%s", err);
+		return 1;
+	}
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	logmsg(L_INFO, "%s: %zu VMs configured; started", config_file, cfg.nr_vms);
+	serve(once);
+	while (nr_vms)
+		drop_vm(nr_vms - 1, "stopping");
+	config_free(&cfg);
+	logmsg(L_INFO, "stopped");
+	return 0;
+}
