@@ -109,6 +109,14 @@ static int set_default(struct parser *p, struct config *cfg, const char *key,
 
 	if (!strcmp(key, "qmp_dir"))
 		return copy_path(p, cfg->qmp_dir, value, key);
+	if (!strcmp(key, "metrics")) {
+		if (value[0] == '/')
+			return copy_path(p, cfg->metrics, value, key);
+		if (!strchr(value, ':') || strlen(value) >= CONFIG_PATH_MAX)
+			return error(p, "metrics wants ADDRESS:PORT or an absolute path");
+		strcpy(cfg->metrics, value);
+		return 0;
+	}
 	if (!strcmp(key, "qmp_timeout_ms")) {
 		if (parse_number(value, 100, 600000, &v))
 			return error(p, "qmp_timeout_ms wants 100..600000");
@@ -121,7 +129,7 @@ static int set_default(struct parser *p, struct config *cfg, const char *key,
 		cfg->scan_ms = (int)v;
 		return 0;
 	}
-	return error(p, "unknown key '%s' in [defaults] (qmp_dir, qmp_timeout_ms, scan_ms)",
+	return error(p, "unknown key '%s' in [defaults] (qmp_dir, qmp_timeout_ms, scan_ms, metrics)",
 		     key);
 }
 

@@ -23,6 +23,7 @@ struct vm_config {
 
 struct config {
 	char qmp_dir[CONFIG_PATH_MAX];	/* sockets as NAME.qmp, or "" */
+	char metrics[CONFIG_PATH_MAX];	/* ADDRESS:PORT or a socket, or "" */
 	int qmp_timeout_ms;		/* per QMP exchange */
 	int scan_ms;			/* how often VMs are looked for */
 	struct vm_config *vms;

@@ -18,6 +18,8 @@
  *    counts the VM uncooperative and pages it (balloon_timeout_ms).
  *  - SIGHUP reloads the configuration; a bad one is reported (file:line)
  *    and the old one kept.  SIGTERM and SIGINT stop it.
+ *  - With metrics = in [defaults] it serves the counters to Prometheus
+ *    (metrics.c).
  *
  * Single-threaded: a QMP socket that hangs delays the others by at most
  * qmp_timeout_ms per target.
@@ -25,6 +27,7 @@
 #define _GNU_SOURCE
 
 #include "config.h"
+#include "metrics.h"
 #include "qmp.h"
 
 #include <dirent.h>
@@ -62,6 +65,7 @@ struct vm {
 	bool applied;		/* policy applied for this configuration */
 	bool seen;		/* found by the last scan */
 	unsigned long long sent;	/* last balloon target sent, bytes */
+	unsigned long sent_count;	/* targets QEMU took */
 	unsigned long failures;	/* targets QEMU did not take */
 };
 
@@ -71,6 +75,7 @@ static struct config cfg;
 static const char *config_file = "/etc/kvmmem/kvmmemd.conf";
 static int verbose;
 static volatile sig_atomic_t reload_wanted, stop_wanted;
+static int metrics_fd = -1;
 
 static void logmsg(int level, const char *fmt, ...)
 {
@@ -412,6 +417,7 @@ static void balloon(struct vm *vm)
 		return;
 	}
 	vm->sent = b.balloon_target;
+	vm->sent_count++;
 	logmsg(L_INFO, "VM %s: balloon target %llu MiB (free state %u)", vm->name,
 	       (unsigned long long)b.balloon_target / MiB, b.free_state);
 }
@@ -441,6 +447,8 @@ static void reload(void)
 		logmsg(L_ERR, "%s; keeping the configuration in force", err);
 		return;
 	}
+	if (strcmp(fresh.metrics, cfg.metrics))
+		logmsg(L_WARNING, "%s: metrics = changes on the next start", config_file);
 	config_free(&cfg);
 	cfg = fresh;
 	for (int i = 0; i < nr_vms; i++)
@@ -448,9 +456,19 @@ static void reload(void)
 	logmsg(L_INFO, "%s: %zu VMs configured", config_file, cfg.nr_vms);
 }
 
+static void answer_metrics(void)
+{
+	struct metrics_vm m[MAX_VMS];
+
+	for (int i = 0; i < nr_vms; i++)
+		m[i] = (struct metrics_vm){ vms[i]->ino, vms[i]->name,
+					    vms[i]->sent_count, vms[i]->failures };
+	metrics_answer(metrics_fd, m, nr_vms);
+}
+
 static void serve(bool once)
 {
-	struct pollfd pfd[MAX_VMS];
+	struct pollfd pfd[MAX_VMS + 1];
 	long long next_scan = 0;
 
 	while (!stop_wanted) {
@@ -468,8 +486,9 @@ static void serve(bool once)
 		}
 		for (int i = 0; i < nr_vms; i++)
 			pfd[i] = (struct pollfd){ .fd = vms[i]->fd, .events = POLLPRI };
+		pfd[nr_vms] = (struct pollfd){ .fd = metrics_fd, .events = POLLIN };
 		wait = once ? 0 : next_scan - now_ms();
-		n = poll(pfd, (nfds_t)nr_vms, wait > 0 ? (int)wait : 0);
+		n = poll(pfd, (nfds_t)nr_vms + 1, wait > 0 ? (int)wait : 0);
 		if (n < 0 && errno != EINTR) {
 			logmsg(L_ERR, "poll: %s", strerror(errno));
 			return;
@@ -477,6 +496,8 @@ static void serve(bool once)
 		for (int i = 0; n > 0 && i < nr_vms; i++)
 			if (pfd[i].revents & POLLPRI)
 				balloon(vms[i]);
+		if (n > 0 && (pfd[nr_vms].revents & POLLIN))
+			answer_metrics();
 		if (once)
 			return;
 	}
@@ -514,6 +535,13 @@ int main(int argc, char **argv)
 	if (config_load(config_file, &cfg, err, sizeof(err))) {
 		logmsg(L_ERR, "%s", err);
 		return 1;
+	}
+	if (cfg.metrics[0]) {
+		metrics_fd = metrics_listen(cfg.metrics, err, sizeof(err));
+		if (metrics_fd < 0) {
+			logmsg(L_ERR, "%s", err);
+			return 1;
+		}
 	}
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

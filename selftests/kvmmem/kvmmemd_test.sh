@@ -11,9 +11,11 @@
 #     QMP socket, while a VM whose QMP socket never answers is logged and
 #     does not stop the others
 #   4 back to high: the targets go back to all of the guest
-#   5 SIGHUP reloads: a new policy is applied; a bad file is reported with
+#   5 metrics: a scrape over HTTP (busybox wget) is valid exposition
+#     format, its numbers are sysfs's and the daemon's
+#   6 SIGHUP reloads: a new policy is applied; a bad file is reported with
 #     its line and the policy in force stays
-#   6 a QEMU killed mid-run: the daemon lives on and says so; SIGTERM
+#   7 a QEMU killed mid-run: the daemon lives on and says so; SIGTERM
 #     stops it with status 0
 set -u
 for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
@@ -24,7 +26,8 @@ done
 
 SYS=/sys/kernel/mm/kvmmem
 DAEMON=${KVMMEMD:-kvmmemd}
-NTESTS=6
+NTESTS=7
+PORT=19470
 PG=4096
 
 echo "TAP version 13"
@@ -70,6 +73,7 @@ pids="$pids $!"
 	-mem-path "$mnt/vmB" -log "$dir/b.log" &
 pids="$pids $!"
 sleep 1
+ip link set lo up 2>/dev/null
 
 conf=$dir/kvmmemd.conf
 cat > "$conf" <<EOF
@@ -77,6 +81,7 @@ cat > "$conf" <<EOF
 [defaults]
 qmp_timeout_ms = 500
 scan_ms = 300
+metrics = 127.0.0.1:$PORT
 
 [vm vmA]
 shares = 300
@@ -165,6 +170,21 @@ tap_result $rc "back to high: the target is all of the guest again"
 
 # 5
 rc=0
+wget -q -O "$dir/metrics" "http://127.0.0.1:$PORT/metrics" || rc=1
+resident=$(($(attr a.ram resident) * PG))
+grep -q "^kvmmem_vm_resident_bytes{vm=\"vmA\",file=\"/a.ram\"} $resident\$" "$dir/metrics" ||
+	{ echo "# no kvmmem_vm_resident_bytes $resident for vmA"; rc=1; }
+grep -q '^kvmmemd_balloon_sent_total{vm="vmA",file="/a.ram"} [1-9]' "$dir/metrics" || rc=1
+grep -q '^kvmmemd_balloon_failures_total{vm="vmC",file="/c.ram"} [1-9]' "$dir/metrics" || rc=1
+grep -q "^kvmmem_pages_allocated [0-9]" "$dir/metrics" || rc=1
+bad=$(grep -v '^# \(HELP\|TYPE\) ' "$dir/metrics" |
+	grep -cv '^[a-zA-Z_:][a-zA-Z0-9_:]*\({[a-z_]*="[^"]*"\(,[a-z_]*="[^"]*"\)*}\)\? [0-9][0-9.e+]*$')
+[ "$bad" -eq 0 ] || { echo "# $bad lines are not exposition format"; rc=1; }
+[ $rc -eq 0 ] || head -n 40 "$dir/metrics" | sed 's/^/# /'
+tap_result $rc "metrics: a scrape is exposition format, with sysfs's and the daemon's numbers"
+
+# 6
+rc=0
 sed -i 's/^shares = 300/shares = 350/' "$conf"
 kill -HUP "$dpid"
 for _ in $(seq 1 25); do
@@ -180,7 +200,7 @@ grep -q 'kvmmemd.conf:3: .*keeping the configuration in force' "$dir/daemon.log"
 kill -0 "$dpid" || rc=1
 tap_result $rc "SIGHUP reloads; a bad file is reported by line and changes nothing"
 
-# 6
+# 7
 rc=0
 kill "$apid"
 wait "$apid" 2>/dev/null
