@@ -85,6 +85,55 @@ bench-table:
 sim-figures:
 	$(MAKE) -C userspace sim-figures
 
+# Installation (Documentation/kvmmemd.rst, "Installing"): the programs, the
+# uapi header, systemd units, a modules-load.d entry, an example
+# configuration (an existing one is kept), the documentation, and the
+# module's sources for DKMS, which `dkms install` then builds for every
+# kernel (run only for a real install: DESTDIR empty and dkms present).
+PREFIX ?= /usr
+VERSION ?= 0.1
+UNITDIR ?= /lib/systemd/system
+DKMS_SRC = $(DESTDIR)$(PREFIX)/src/kvmmem-$(VERSION)
+INSTALLED = $(PREFIX)/bin/kvmmemctl $(PREFIX)/sbin/kvmmemd \
+	$(PREFIX)/include/linux/kvmmem.h $(UNITDIR)/kvmmemd.service \
+	$(UNITDIR)/run-kvmmem.mount $(PREFIX)/lib/modules-load.d/kvmmem.conf
+
+install: userspace
+	install -D -m 0755 userspace/build/kvmmemctl $(DESTDIR)$(PREFIX)/bin/kvmmemctl
+	install -D -m 0755 userspace/build/kvmmemd $(DESTDIR)$(PREFIX)/sbin/kvmmemd
+	install -D -m 0644 uapi/linux/kvmmem.h $(DESTDIR)$(PREFIX)/include/linux/kvmmem.h
+	install -D -m 0644 packaging/kvmmemd.service $(DESTDIR)$(UNITDIR)/kvmmemd.service
+	install -D -m 0644 packaging/run-kvmmem.mount $(DESTDIR)$(UNITDIR)/run-kvmmem.mount
+	install -D -m 0644 packaging/kvmmem-modules.conf \
+		$(DESTDIR)$(PREFIX)/lib/modules-load.d/kvmmem.conf
+	test -e $(DESTDIR)/etc/kvmmem/kvmmemd.conf || \
+		install -D -m 0644 packaging/kvmmemd.conf $(DESTDIR)/etc/kvmmem/kvmmemd.conf
+	install -d $(DESTDIR)$(PREFIX)/share/doc/kvmmem
+	install -m 0644 Documentation/*.rst $(DESTDIR)$(PREFIX)/share/doc/kvmmem/
+	install -d $(DKMS_SRC)/module $(DKMS_SRC)/uapi/linux
+	install -m 0644 Kbuild $(DKMS_SRC)/
+	install -m 0644 module/*.c module/*.h $(DKMS_SRC)/module/
+	install -m 0644 uapi/linux/kvmmem.h $(DKMS_SRC)/uapi/linux/
+	sed 's/@VERSION@/$(VERSION)/' packaging/dkms.conf > $(DKMS_SRC)/dkms.conf
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null; then \
+		dkms install kvmmem/$(VERSION); \
+	elif [ -z "$(DESTDIR)" ]; then \
+		echo "dkms is not installed: apt-get install dkms, then dkms install kvmmem/$(VERSION)"; \
+	fi
+
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null; then \
+		dkms remove kvmmem/$(VERSION) --all || true; \
+	fi
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rm -rf $(DKMS_SRC) $(DESTDIR)$(PREFIX)/share/doc/kvmmem
+	@if cmp -s packaging/kvmmemd.conf $(DESTDIR)/etc/kvmmem/kvmmemd.conf; then \
+		rm -f $(DESTDIR)/etc/kvmmem/kvmmemd.conf; \
+		rmdir $(DESTDIR)/etc/kvmmem 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)/etc/kvmmem/kvmmemd.conf ]; then \
+		echo "kept /etc/kvmmem/kvmmemd.conf: it was changed"; \
+	fi
+
 # checkpatch.pl --strict over the kernel code: module/ and uapi/
 lint:
 	selftests/rig/lint.sh
@@ -98,4 +147,5 @@ clean:
 	rm -rf build
 
 .PHONY: all module userspace selftests check check-debug unit demo vm-run \
+	install uninstall \
 	bench bench-ksm bench-collide bench-swap bench-table sim-figures lint clean
