@@ -1,0 +1,155 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# qemu_kvmmemd_test.sh: kvmmemd against a live stock-QEMU guest.  One L2
+# guest of GUEST_MB on kvmmem with a virtio balloon and a QMP socket
+# (-qmp, no -name: kvmmemd finds the VM by its file's name and the socket
+# on QEMU's command line), kvmmemd running with a [vm vm1] section:
+#
+#   1 the guest boots, and kvmmemd applies its section (shares, min)
+#   2 the free state leaves high: the target kvmmemd sends reaches QEMU
+#     and the guest's balloon follows it (query-balloon's actual within
+#     BALLOON_SLACK_MB of the published balloon target, below GUEST_MB).
+#     The thresholds are raised so that the state stays soft however much
+#     the balloon frees (else freeing takes the host back to high, and
+#     the target back up, before the test looks), and the section's max
+#     keeps the target below the guest's size
+#   3 back to high: the balloon deflates to all of the guest, which
+#     still answers
+#   4 kvmmemd stops on SIGTERM, QEMU quits, every frame is given back
+set -u
+
+for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
+	[ -f "$lib/l2guest.sh" ] && break
+done
+. "$lib/l2guest.sh"
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$lib/tap.sh"
+
+GUEST_MB=256
+MIN_MB=96
+MAX_MB=128
+BALLOON_SLACK_MB=8
+DAEMON=${KVMMEMD:-kvmmemd}
+SYS=/sys/kernel/mm/kvmmem
+PG=4096
+NTESTS=4
+
+L2_WORK=$(mktemp -d /tmp/qemu_kvmmemd.XXXXXX)
+mnt=$L2_WORK/mnt
+mounted=0
+dpid=""
+old_high=""
+old_soft=""
+old_period=""
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	[ -z "$dpid" ] || kill "$dpid" 2>/dev/null
+	l2_kill_all
+	restore_thresholds
+	[ -z "$old_period" ] || echo "$old_period" > "$SYS/sample_period_ms"
+	[ "$mounted" -eq 0 ] || umount "$mnt" 2>/dev/null || true
+	rm -rf "$L2_WORK"
+}
+
+# soft first, then high: they must stay low < hard < soft < high
+restore_thresholds() {
+	[ -z "$old_soft" ] || echo "$old_soft" > "$SYS/free_soft_percent"
+	[ -z "$old_high" ] || echo "$old_high" > "$SYS/free_high_percent"
+	old_soft=""
+	old_high=""
+}
+
+l2_preflight $NTESTS qemu_kvmmemd kvmmemctl
+command -v "$DAEMON" >/dev/null || tap_skip_all $NTESTS qemu_kvmmemd "no kvmmemd in PATH"
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$mnt"
+mount -t kvmmem -o size=1G none "$mnt" || tap_bail "cannot mount kvmmem"
+mounted=1
+start_kb=$(kvmmem_held_kb)
+cat > "$L2_WORK/kvmmemd.conf" <<EOF
+[defaults]
+scan_ms = 500
+qmp_timeout_ms = $((10000 * L2_SLOW))
+
+[vm vm1]
+shares = 700
+min = ${MIN_MB}M
+max = ${MAX_MB}M
+EOF
+
+# balloon target of vm1 in MiB, as published
+target_mb() {
+	echo $(($(cat "$SYS/backends/$(stat -c %i "$mnt/vm1")/balloon_target") * PG / 1048576))
+}
+
+# 1
+l2_start vm1 "$mnt/vm1" $GUEST_MB
+up=1
+l2_wait_ready vm1 "$BOOT_TIMEOUT" && l2_answers vm1 60 && up=0
+[ $up -eq 0 ] || l2_tail vm1
+"$DAEMON" -c "$L2_WORK/kvmmemd.conf" 2> "$L2_WORK/daemon.log" &
+dpid=$!
+rc=$up
+ino=$(stat -c %i "$mnt/vm1")
+for _ in $(seq 1 40); do
+	[ "$(cat "$SYS/backends/$ino/shares")" = 700 ] && break
+	sleep 0.5
+done
+[ "$(cat "$SYS/backends/$ino/shares")" = 700 ] &&
+	[ "$(cat "$SYS/backends/$ino/min")" = $((MIN_MB * 1048576 / PG)) ] || rc=1
+[ $rc -eq 0 ] || sed 's/^/# /' "$L2_WORK/daemon.log"
+tap_result $rc "the guest boots; kvmmemd applies its [vm vm1] section"
+
+# 2
+rc=1
+if [ $up -eq 0 ]; then
+	old_period=$(cat "$SYS/sample_period_ms")
+	echo 200 > "$SYS/sample_period_ms"	# the state follows within 0.2 s
+	old_high=$(cat "$SYS/free_high_percent")
+	old_soft=$(cat "$SYS/free_soft_percent")
+	echo 99 > "$SYS/free_high_percent"
+	echo 98 > "$SYS/free_soft_percent"	# soft below 98% free, until 99%
+	end=$(($(date +%s) + CMD_TIMEOUT))
+	while [ "$(date +%s)" -lt $end ]; do
+		sleep 1
+		want=$(target_mb)
+		actual=$(l2_actual_mb vm1) || actual=-1
+		[ "$want" -lt $GUEST_MB ] && [ $((actual - want)) -le $BALLOON_SLACK_MB ] &&
+			[ $((want - actual)) -le $BALLOON_SLACK_MB ] && { rc=0; break; }
+	done
+	echo "# state $(cat "$SYS/free_state"): balloon target $want MiB, the guest's balloon at $actual MiB"
+fi
+[ $rc -eq 0 ] || sed 's/^/# /' "$L2_WORK/daemon.log"
+tap_result $rc "the target kvmmemd sends reaches QEMU; the balloon follows"
+
+# 3
+rc=1
+if [ $up -eq 0 ]; then
+	restore_thresholds
+	end=$(($(date +%s) + CMD_TIMEOUT))
+	while [ "$(date +%s)" -lt $end ]; do
+		sleep 1
+		actual=$(l2_actual_mb vm1) || actual=-1
+		[ "$actual" -eq $GUEST_MB ] && { rc=0; break; }
+	done
+	echo "# back to high: the guest's balloon at $actual MiB"
+	[ $rc -eq 0 ] && l2_answers vm1 60 || rc=1
+fi
+tap_result $rc "back to high: the balloon deflates, the guest answers"
+
+# 4
+rc=0
+kill -TERM "$dpid"
+wait "$dpid" || rc=1
+dpid=""
+grep -q 'VM vm1: balloon target' "$L2_WORK/daemon.log" || rc=1
+l2_quit vm1 60 || rc=1
+umount "$mnt" || rc=1
+mounted=0
+kvmmem_frames_back "$start_kb" || rc=1
+tap_result $rc "kvmmemd stops on SIGTERM; QEMU quits; every frame is given back"
+exit $((tap_failed > 0))
