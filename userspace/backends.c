@@ -176,27 +176,21 @@ static int open_kvmmem(const char *path, int flags)
 	return fd;
 }
 
-int vm_open(const char *vm, int flags)
+int kvmmem_mounts(void (*fn)(const char *mnt, void *arg), void *arg)
 {
-	char line[8192], path[8192], found[8192] = "";
-	int matches = 0;
-	struct stat st;
-	FILE *f;
+	char line[8192];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
 
-	if (!stat(vm, &st))
-		return open_kvmmem(vm, flags);
-	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char *dash = strstr(line, " - "), *mnt;
+		char *dash = strstr(line, " - "), *mnt = line;
 		char fstype[64];
 
 		if (!dash || sscanf(dash, " - %63s", fstype) != 1 ||
 		    strcmp(fstype, "kvmmem"))
 			continue;
 		/* id parent major:minor root mountpoint ... */
-		mnt = line;
 		for (int field = 0; field < 4 && mnt; field++) {
 			mnt = strchr(mnt, ' ');
 			if (mnt)
@@ -206,16 +200,45 @@ int vm_open(const char *vm, int flags)
 			continue;
 		mnt[strcspn(mnt, " ")] = '\0';
 		unescape(mnt);
-		snprintf(path, sizeof(path), "%s/%s", mnt, vm[0] == '/' ? vm + 1 : vm);
-		if (!stat(path, &st) && S_ISREG(st.st_mode) && strcmp(path, found)) {
-			matches++;
-			snprintf(found, sizeof(found), "%s", path);
-		}
+		fn(mnt, arg);
 	}
 	fclose(f);
-	if (!matches)
+	return 0;
+}
+
+struct lookup {
+	const char *vm;		/* a path inside a mount */
+	char found[8192];
+	int matches;
+};
+
+static void look_in(const char *mnt, void *arg)
+{
+	struct lookup *l = arg;
+	char path[8192];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", mnt, l->vm[0] == '/' ? l->vm + 1 : l->vm);
+	if (!stat(path, &st) && S_ISREG(st.st_mode) && strcmp(path, l->found)) {
+		l->matches++;
+		snprintf(l->found, sizeof(l->found), "%s", path);
+	}
+}
+
+int vm_open(const char *vm, int flags)
+{
+	struct lookup l = { .vm = vm };
+	struct stat st;
+	int err;
+
+	if (!stat(vm, &st))
+		return open_kvmmem(vm, flags);
+	err = kvmmem_mounts(look_in, &l);
+	if (err)
+		return err;
+	if (!l.matches)
 		return -ENOENT;
-	if (matches > 1)
+	if (l.matches > 1)
 		return -ENOTUNIQ;
-	return open_kvmmem(found, flags);
+	return open_kvmmem(l.found, flags);
 }

@@ -42,6 +42,12 @@ int read_attr(const char *dir, const char *name, char *buf, size_t len);
 int backends_read(struct backend **out);
 
 /*
+ * Calls @fn with the mount point of every kvmmem mount of
+ * /proc/self/mountinfo.  Returns 0 or a negative errno.
+ */
+int kvmmem_mounts(void (*fn)(const char *mnt, void *arg), void *arg);
+
+/*
  * Opens the VM file named @vm with @flags: a path to a file of a kvmmem
  * mount, or else a path inside the kvmmem mounts (what `status` shows)
  * that names a file in exactly one of them.  Returns the fd or a negative errno

@@ -123,13 +123,34 @@ static int set_default(struct parser *p, struct config *cfg, const char *key,
 		cfg->qmp_timeout_ms = (int)v;
 		return 0;
 	}
+	if (!strcmp(key, "trusted_uids")) {
+		char *copy = strdup(value), *tok, *save = NULL;
+		int ret = 0;
+
+		if (!copy)
+			return error(p, "out of memory");
+		cfg->nr_trusted = 0;
+		for (tok = strtok_r(copy, " \t,", &save); tok && !ret;
+		     tok = strtok_r(NULL, " \t,", &save)) {
+			if (cfg->nr_trusted == CONFIG_MAX_UIDS)
+				ret = error(p, "trusted_uids: at most %d", CONFIG_MAX_UIDS);
+			else if (parse_number(tok, 0, 0xfffffffeLL, &v))
+				ret = error(p, "trusted_uids wants numeric uids");
+			else
+				cfg->trusted[cfg->nr_trusted++] = (unsigned int)v;
+		}
+		free(copy);
+		if (!ret && !cfg->nr_trusted)
+			ret = error(p, "trusted_uids is empty");
+		return ret;
+	}
 	if (!strcmp(key, "scan_ms")) {
 		if (parse_number(value, 100, 600000, &v))
 			return error(p, "scan_ms wants 100..600000");
 		cfg->scan_ms = (int)v;
 		return 0;
 	}
-	return error(p, "unknown key '%s' in [defaults] (qmp_dir, qmp_timeout_ms, scan_ms, metrics)",
+	return error(p, "unknown key '%s' in [defaults] (qmp_dir, qmp_timeout_ms, scan_ms, metrics, trusted_uids)",
 		     key);
 }
 
@@ -214,6 +235,8 @@ int config_parse(const char *file, const char *text, struct config *cfg,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->qmp_timeout_ms = 5000;
 	cfg->scan_ms = 2000;
+	cfg->trusted[0] = 0;	/* root */
+	cfg->nr_trusted = 1;
 	for (; *text && !ret; text = next) {
 		size_t len = strcspn(text, "\n");
 		char *s, *eq;

@@ -13,6 +13,7 @@
 
 #define CONFIG_NAME_MAX	64
 #define CONFIG_PATH_MAX	256
+#define CONFIG_MAX_UIDS	16
 
 /* What the configuration says of one VM; unset numbers are -1. */
 struct vm_config {
@@ -26,6 +27,9 @@ struct config {
 	char metrics[CONFIG_PATH_MAX];	/* ADDRESS:PORT or a socket, or "" */
 	int qmp_timeout_ms;		/* per QMP exchange */
 	int scan_ms;			/* how often VMs are looked for */
+	unsigned int trusted[CONFIG_MAX_UIDS];	/* uids whose files and
+						 * QEMUs are believed */
+	size_t nr_trusted;
 	struct vm_config *vms;
 	size_t nr_vms;
 };

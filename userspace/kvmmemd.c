@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE
 
+#include "backends.h"
 #include "config.h"
 #include "metrics.h"
 #include "qmp.h"
@@ -62,6 +63,8 @@ struct vm {
 	char name[CONFIG_NAME_MAX];	/* QEMU's -name, else the file's */
 	char qmp[PATH_MAX];	/* its QMP socket, "" if none known */
 	pid_t qemu;		/* the QEMU holding it, 0 if none */
+	uid_t owner;		/* the file's */
+	bool told;		/* said why it gets no policy */
 	bool applied;		/* policy applied for this configuration */
 	bool seen;		/* found by the last scan */
 	unsigned long long sent;	/* last balloon target sent, bytes */
@@ -115,6 +118,20 @@ static long long now_ms(void)
 
 /* ---- finding VMs and their QEMU ------------------------------------------ */
 
+/*
+ * Only files and QEMUs of trusted_uids (root unless configured) are
+ * believed: anyone who can create a file in a mount or start a process
+ * called qemu could otherwise take a configured VM's name, and its min
+ * and shares, or point kvmmemd (root) at another VM's QMP socket.
+ */
+static bool trusted(uid_t uid)
+{
+	for (size_t i = 0; i < cfg.nr_trusted; i++)
+		if (cfg.trusted[i] == uid)
+			return true;
+	return false;
+}
+
 static struct vm *find_vm(dev_t dev, ino_t ino)
 {
 	for (int i = 0; i < nr_vms; i++)
@@ -145,6 +162,7 @@ static void add_vm(const char *path, const struct stat *st)
 	snprintf(vm->path, sizeof(vm->path), "%s", path);
 	vm->dev = st->st_dev;
 	vm->ino = st->st_ino;
+	vm->owner = st->st_uid;
 	vm->fd = fd;
 	vm->seen = true;
 	snprintf(vm->name, sizeof(vm->name), "%s", strrchr(path, '/') + 1);
@@ -161,7 +179,7 @@ static void drop_vm(int i, const char *why)
 }
 
 /* The regular files at the top of the kvmmem mount at @mnt. */
-static void scan_mount(const char *mnt)
+static void scan_mount(const char *mnt, void *unused)
 {
 	char path[PATH_MAX];
 	struct dirent *d;
@@ -169,6 +187,7 @@ static void scan_mount(const char *mnt)
 	struct vm *vm;
 	DIR *dp = opendir(mnt);
 
+	(void)unused;
 	if (!dp)
 		return;
 	while ((d = readdir(dp))) {
@@ -183,35 +202,6 @@ static void scan_mount(const char *mnt)
 			add_vm(path, &st);
 	}
 	closedir(dp);
-}
-
-static void scan_mounts(void)
-{
-	char line[8192];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *dash = strstr(line, " - "), *mnt = line;
-		char fstype[32];
-
-		if (!dash || sscanf(dash, " - %31s", fstype) != 1 ||
-		    strcmp(fstype, "kvmmem"))
-			continue;
-		for (int field = 0; field < 4 && mnt; field++) {
-			mnt = strchr(mnt, ' ');
-			if (mnt)
-				mnt++;
-		}
-		if (!mnt)
-			continue;
-		mnt[strcspn(mnt, " ")] = '\0';
-		if (strchr(mnt, '\\'))
-			continue;	/* escaped characters: not worth the risk */
-		scan_mount(mnt);
-	}
-	fclose(f);
 }
 
 /* The value of option @opt in a NUL-separated command line, or NULL. */
@@ -268,6 +258,7 @@ static void scan_qemus(void)
 		vms[i]->qemu = 0;
 	while ((p = readdir(proc))) {
 		char path[300], cmdline[8192];
+		struct stat pst = { 0 };
 		struct dirent *d;
 		ssize_t len;
 		DIR *fds;
@@ -286,6 +277,12 @@ static void scan_qemus(void)
 		cmdline[len] = '\0';
 		if (!strstr(strrchr(cmdline, '/') ? strrchr(cmdline, '/') : cmdline, "qemu"))
 			continue;
+		snprintf(path, sizeof(path), "/proc/%s", p->d_name);
+		if (stat(path, &pst) || !trusted(pst.st_uid)) {
+			logmsg(L_DEBUG, "process %s (uid %u) is not trusted", p->d_name,
+			       (unsigned int)pst.st_uid);
+			continue;
+		}
 		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
 		fds = opendir(path);
 		if (!fds)
@@ -316,19 +313,30 @@ static const struct vm_config *vm_config(const struct vm *vm)
 	return c ? c : config_find(&cfg, strrchr(vm->path, '/') + 1);
 }
 
-/* The QMP socket: the configuration's, QEMU's -qmp, or qmp_dir/NAME.qmp. */
+/*
+ * The QMP socket: the configuration's, else QEMU's -qmp or qmp_dir/NAME.qmp
+ * if it is a socket of a trusted uid.
+ */
 static void qmp_socket(const struct vm *vm, char *path, size_t len)
 {
 	const struct vm_config *c = vm_config(vm);
+	struct stat st;
 
-	if (c && c->qmp[0])
+	path[0] = '\0';
+	if (c && c->qmp[0]) {
 		snprintf(path, len, "%s", c->qmp);
-	else if (vm->qmp[0])
+		return;
+	}
+	if (vm->qmp[0])
 		snprintf(path, len, "%s", vm->qmp);
 	else if (cfg.qmp_dir[0])
 		snprintf(path, len, "%s/%s.qmp", cfg.qmp_dir, vm->name);
-	else
+	if (path[0] && (lstat(path, &st) || !S_ISSOCK(st.st_mode) ||
+			!trusted(st.st_uid))) {
+		logmsg(L_WARNING, "VM %s: %s is not a socket of a trusted uid: not used",
+		       vm->name, path);
 		path[0] = '\0';
+	}
 }
 
 static void apply_policy(struct vm *vm)
@@ -341,6 +349,13 @@ static void apply_policy(struct vm *vm)
 	vm->applied = true;
 	if (!c)
 		return;
+	if (!trusted(vm->owner)) {
+		if (!vm->told)
+			logmsg(L_WARNING, "%s: owned by uid %u, not in trusted_uids: [vm %s] not applied",
+			       vm->path, (unsigned int)vm->owner, c->name);
+		vm->told = true;
+		return;
+	}
 	if (ioctl(vm->fd, KVMMEM_IOC_GET_ALLOC, &alloc)) {
 		logmsg(L_ERR, "%s: GET_ALLOC: %s", vm->path, strerror(errno));
 		return;
@@ -428,7 +443,7 @@ static void scan(void)
 {
 	for (int i = 0; i < nr_vms; i++)
 		vms[i]->seen = false;
-	scan_mounts();
+	kvmmem_mounts(scan_mount, NULL);
 	for (int i = nr_vms - 1; i >= 0; i--)
 		if (!vms[i]->seen)
 			drop_vm(i, "gone");

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -155,6 +156,21 @@ static void vm_labels(FILE *out, const struct backend *b,
 	fputc('}', out);
 }
 
+/* One of the daemon's counters for every VM: its failures, or targets sent. */
+static void daemon_counter(FILE *out, const char *name, const char *help,
+			   const struct backend *b, int nb,
+			   const struct metrics_vm *vms, int n, bool failures)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (int i = 0; i < nb; i++) {
+		const struct metrics_vm *d = daemon_vm(vms, n, b[i].ino);
+
+		fputs(name, out);
+		vm_labels(out, &b[i], d);
+		fprintf(out, " %lu\n", !d ? 0 : failures ? d->failures : d->sent);
+	}
+}
+
 static void write_vms(FILE *out, const struct metrics_vm *vms, int n)
 {
 	struct backend *b;
@@ -171,24 +187,10 @@ static void write_vms(FILE *out, const struct metrics_vm *vms, int n)
 			fprintf(out, " %.17g\n", value(&b[i], (enum field)f));
 		}
 	}
-	fputs("# HELP kvmmemd_balloon_sent_total Balloon targets QEMU took.\n"
-	      "# TYPE kvmmemd_balloon_sent_total counter\n", out);
-	for (int i = 0; i < nb; i++) {
-		const struct metrics_vm *d = daemon_vm(vms, n, b[i].ino);
-
-		fputs("kvmmemd_balloon_sent_total", out);
-		vm_labels(out, &b[i], d);
-		fprintf(out, " %lu\n", d ? d->sent : 0);
-	}
-	fputs("# HELP kvmmemd_balloon_failures_total Balloon targets QEMU did not take.\n"
-	      "# TYPE kvmmemd_balloon_failures_total counter\n", out);
-	for (int i = 0; i < nb; i++) {
-		const struct metrics_vm *d = daemon_vm(vms, n, b[i].ino);
-
-		fputs("kvmmemd_balloon_failures_total", out);
-		vm_labels(out, &b[i], d);
-		fprintf(out, " %lu\n", d ? d->failures : 0);
-	}
+	daemon_counter(out, "kvmmemd_balloon_sent_total", "Balloon targets QEMU took.",
+		       b, nb, vms, n, false);
+	daemon_counter(out, "kvmmemd_balloon_failures_total",
+		       "Balloon targets QEMU did not take.", b, nb, vms, n, true);
 	free(b);
 }
 

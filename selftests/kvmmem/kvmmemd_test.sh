@@ -6,7 +6,8 @@
 #
 #   1 bad configurations: exit 1, FILE:LINE and what is wrong
 #   2 --once: policy from [vm NAME] applied, NAME being QEMU's -name or
-#     the file's name
+#     the file's name; not to a file of an untrusted user that bears a
+#     configured name, nor by the -name of a "qemu" an untrusted user runs
 #   3 the free state leaves high: each VM's new balloon target reaches its
 #     QMP socket, while a VM whose QMP socket never answers is logged and
 #     does not stop the others
@@ -37,6 +38,8 @@ command -v "$DAEMON" >/dev/null || tap_skip_all $NTESTS kvmmemd "no kvmmemd in P
 fake=$lib/fake_qemu
 [ -x "$fake" ] || fake=$lib/build/fake_qemu
 [ -x "$fake" ] || tap_bail "fake_qemu not found"
+as_nobody=$lib/as_nobody
+[ -x "$as_nobody" ] || as_nobody=$lib/build/as_nobody
 dir=$(mktemp -d /tmp/kvmmemd.XXXXXX)
 mnt=$dir/mnt
 mkdir -p "$mnt"
@@ -55,6 +58,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mount -t kvmmem -o size=64M none "$mnt" || tap_bail "cannot mount kvmmem"
+chmod 755 "$dir" "$mnt"
 for f in a.ram vmB c.ram; do
 	truncate -s 8M "$mnt/$f"
 	dd if=/dev/urandom of="$mnt/$f" bs=1M count=4 conv=notrunc 2>/dev/null
@@ -71,6 +75,15 @@ pids="$pids $!"
 # vmB has no QEMU: it is found by its file name, and told its QMP socket
 "$fake" -name guest=other -qmp "unix:$dir/b.qmp,server=on,wait=off" \
 	-mem-path "$mnt/vmB" -log "$dir/b.log" &
+pids="$pids $!"
+# an untrusted user: a file named like a configured VM, and a "qemu" that
+# claims vmA's name for a file it can write
+truncate -s 8M "$mnt/evil" "$mnt/x.ram"
+chown 65534 "$mnt/evil"
+chmod 666 "$mnt/x.ram"
+mkdir -m 777 "$dir/evil.d"
+"$as_nobody" "$fake" -name guest=vmA -qmp "unix:$dir/evil.d/x.qmp,server=on,wait=off" \
+	-mem-path "$mnt/x.ram" &
 pids="$pids $!"
 sleep 1
 ip link set lo up 2>/dev/null
@@ -95,6 +108,9 @@ qmp = $dir/b.qmp
 
 [vm vmC]
 shares = 100
+
+[vm evil]
+shares = 4000
 EOF
 
 # 1
@@ -129,8 +145,11 @@ rc=0
 [ "$(attr a.ram shares)" = 300 ] && [ "$(attr a.ram min)" = $((2 * 1048576 / PG)) ] &&
 	[ "$(attr a.ram domain)" = 5 ] || rc=1
 [ "$(attr vmB shares)" = 200 ] && [ "$(attr c.ram shares)" = 100 ] || rc=1
+echo "# untrusted: evil has $(attr evil shares) shares, x.ram $(attr x.ram shares)"
+[ "$(attr evil shares)" != 4000 ] && [ "$(attr x.ram shares)" != 300 ] || rc=1
+grep -q 'evil: owned by uid 65534, not in trusted_uids' "$dir/once.log" || rc=1
 [ $rc -eq 0 ] || sed 's/^/# /' "$dir/once.log"
-tap_result $rc "--once applies [vm NAME] by QEMU's -name or the file's name"
+tap_result $rc "--once applies [vm NAME] by QEMU's -name or file name, for trusted uids only"
 
 # 3
 rc=0

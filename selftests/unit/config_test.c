@@ -16,6 +16,7 @@ static bool test_valid(void)
 		"[defaults]\n"
 		"qmp_dir = /run/qmp   # trailing comment\n"
 		"qmp_timeout_ms = 2500\n"
+		"trusted_uids = 0, 64055\n"
 		"\n"
 		"[vm web-1]\n"
 		"shares = 2000\n"
@@ -32,6 +33,7 @@ static bool test_valid(void)
 	CHECK(!strcmp(cfg.qmp_dir, "/run/qmp"));
 	CHECK_EQ(cfg.qmp_timeout_ms, 2500);
 	CHECK_EQ(cfg.scan_ms, 2000);
+	CHECK(cfg.nr_trusted == 2 && cfg.trusted[0] == 0 && cfg.trusted[1] == 64055);
 	CHECK_EQ(cfg.nr_vms, 2);
 	web = config_find(&cfg, "web-1");
 	db = config_find(&cfg, "db.2");
@@ -81,6 +83,10 @@ static bool test_errors(void)
 	CHECK(refused("[defaults]\nscan_ms = 5\n", "t.conf:2: scan_ms wants"));
 	CHECK(refused("[defaults]\nfoo = 1\n", "t.conf:2: unknown key 'foo'"));
 	CHECK(refused("[vm a]\nmin = 2G\nmax = 1G\n", "min is above max"));
+	CHECK(refused("[defaults]\ntrusted_uids = root\n", "t.conf:2: trusted_uids wants"));
+	CHECK(refused("[defaults]\ntrusted_uids = ,\n", "t.conf:2: trusted_uids is empty"));
+	CHECK(refused("[defaults]\ntrusted_uids = 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n",
+		      "t.conf:2: trusted_uids: at most"));
 	return true;
 }
 
