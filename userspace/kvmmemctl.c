@@ -9,6 +9,7 @@
 
 #include "backends.h"
 #include "ctl.h"
+#include "qemus.h"
 #include "qmp.h"
 
 #include <dirent.h>
@@ -47,10 +48,11 @@ static _Noreturn void usage(int status)
 		"  qmp SOCKET JSON                send one QMP command to QEMU's QMP unix\n"
 		"                                 socket and print the reply; fails on an\n"
 		"                                 error reply\n"
-		"  balloon [-t SECONDS] SOCKET MiB\n"
+		"  balloon [-t SECONDS] SOCKET|VM MiB\n"
 		"                                 set the guest's memory to MiB via its\n"
 		"                                 virtio-balloon and wait until it gets\n"
-		"                                 there (default timeout 120 s)\n",
+		"                                 there (default timeout 120 s); VM: the\n"
+		"                                 QMP socket of the QEMU holding its file\n",
 		prog, SYSFS_DIR);
 	exit(status);
 }
@@ -269,12 +271,64 @@ static int wait_actual(struct qmp *q, long long target, unsigned long timeout)
 	}
 }
 
+struct holder {
+	struct stat file;	/* the VM file */
+	char qmp[256];		/* its QEMU's -qmp socket */
+	int qemus;
+};
+
+static void holds(const struct qemu_info *q, const struct stat *file, void *arg)
+{
+	struct holder *h = arg;
+
+	/* only root's QEMUs and the file owner's: no one else's socket */
+	if (file->st_dev != h->file.st_dev || file->st_ino != h->file.st_ino ||
+	    (q->uid && q->uid != h->file.st_uid))
+		return;
+	h->qemus++;
+	snprintf(h->qmp, sizeof(h->qmp), "%s", q->qmp);
+}
+
+/*
+ * The QMP socket of @target: itself if it is a socket, else the -qmp of
+ * the QEMU holding the VM file it names (a path, or as status shows it).
+ */
+static int find_socket(const char *target, char *sock, size_t len)
+{
+	struct holder h = { 0 };
+	struct stat st;
+	int fd;
+
+	if (!stat(target, &st) && S_ISSOCK(st.st_mode)) {
+		snprintf(sock, len, "%s", target);
+		return 0;
+	}
+	fd = vm_open(target, O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: neither a QMP socket nor a VM file (%s)\n",
+			prog, target, strerror(-fd));
+		return 1;
+	}
+	fstat(fd, &h.file);
+	close(fd);
+	qemus_scan(holds, &h);
+	if (h.qemus != 1 || !h.qmp[0]) {
+		fprintf(stderr, "%s: %s: %s\n", prog, target,
+			!h.qemus ? "no QEMU process holds it" :
+			h.qemus > 1 ? "more than one QEMU process holds it" :
+			"its QEMU has no -qmp unix:PATH socket; name the socket");
+		return 1;
+	}
+	snprintf(sock, len, "%s", h.qmp);
+	return 0;
+}
+
 static int cmd_balloon(int argc, char **argv)
 {
 	unsigned long long mib, timeout = 120;
 	const char *reply;
 	long long target;
-	char json[128];
+	char json[128], sock[256];
 	struct qmp q;
 	int ret;
 
@@ -294,7 +348,7 @@ static int cmd_balloon(int argc, char **argv)
 			strerror(-ret));
 		return 2;
 	}
-	if (connect_qmp(&q, argv[1]))
+	if (find_socket(argv[1], sock, sizeof(sock)) || connect_qmp(&q, sock))
 		return 1;
 	target = (long long)(mib * MiB);
 	snprintf(json, sizeof(json),

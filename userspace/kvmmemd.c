@@ -29,6 +29,7 @@
 #include "backends.h"
 #include "config.h"
 #include "metrics.h"
+#include "qemus.h"
 #include "qmp.h"
 
 #include <dirent.h>
@@ -204,104 +205,33 @@ static void scan_mount(const char *mnt, void *unused)
 	closedir(dp);
 }
 
-/* The value of option @opt in a NUL-separated command line, or NULL. */
-static const char *option(const char *cmdline, size_t len, const char *opt)
+/* A file @q holds: if it is one of our VMs, @q is its QEMU. */
+static void qemu_holds(const struct qemu_info *q, const struct stat *file,
+		       void *unused)
 {
-	for (const char *p = cmdline; p < cmdline + len; p += strlen(p) + 1) {
-		const char *next = p + strlen(p) + 1;
+	struct vm *vm = find_vm(file->st_dev, file->st_ino);
 
-		if (!strcmp(p, opt) && next < cmdline + len)
-			return next;
-	}
-	return NULL;
-}
-
-/* Copies the part of @value after @prefix up to the next ',' into @dst. */
-static void copy_field(char *dst, size_t len, const char *value,
-		       const char *prefix)
-{
-	const char *s = strstr(value, prefix);
-
-	if (!s || (s != value && s[-1] != ','))
+	(void)unused;
+	if (!vm || vm->qemu)
 		return;
-	s += strlen(prefix);
-	snprintf(dst, len, "%.*s", (int)strcspn(s, ","), s);
-}
-
-/* What QEMU process @pid's command line says of its VM @vm. */
-static void read_qemu(struct vm *vm, pid_t pid, const char *cmdline, size_t len)
-{
-	const char *name = option(cmdline, len, "-name");
-	const char *qmp = option(cmdline, len, "-qmp");
-
-	vm->qemu = pid;
-	if (name) {
-		if (strstr(name, "guest="))
-			copy_field(vm->name, sizeof(vm->name), name, "guest=");
-		else
-			snprintf(vm->name, sizeof(vm->name), "%.*s",
-				 (int)strcspn(name, ","), name);
+	if (!trusted(q->uid)) {
+		logmsg(L_DEBUG, "%s: held by process %d of uid %u, not trusted",
+		       vm->path, (int)q->pid, (unsigned int)q->uid);
+		return;
 	}
-	if (qmp)
-		copy_field(vm->qmp, sizeof(vm->qmp), qmp, "unix:");
+	vm->qemu = q->pid;
+	if (q->name[0])
+		snprintf(vm->name, sizeof(vm->name), "%s", q->name);
+	if (q->qmp[0])
+		snprintf(vm->qmp, sizeof(vm->qmp), "%s", q->qmp);
 }
 
-/* Finds the QEMU processes (argv[0] names qemu) that hold our VM files. */
+/* Finds the QEMU processes that hold our VM files. */
 static void scan_qemus(void)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
-
-	if (!proc)
-		return;
 	for (int i = 0; i < nr_vms; i++)
 		vms[i]->qemu = 0;
-	while ((p = readdir(proc))) {
-		char path[300], cmdline[8192];
-		struct stat pst = { 0 };
-		struct dirent *d;
-		ssize_t len;
-		DIR *fds;
-		int fd;
-
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", p->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, cmdline, sizeof(cmdline) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		cmdline[len] = '\0';
-		if (!strstr(strrchr(cmdline, '/') ? strrchr(cmdline, '/') : cmdline, "qemu"))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s", p->d_name);
-		if (stat(path, &pst) || !trusted(pst.st_uid)) {
-			logmsg(L_DEBUG, "process %s (uid %u) is not trusted", p->d_name,
-			       (unsigned int)pst.st_uid);
-			continue;
-		}
-		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while ((d = readdir(fds))) {
-			char fdpath[600];
-			struct stat st;
-
-			snprintf(fdpath, sizeof(fdpath), "%s/%s", path, d->d_name);
-			if (d->d_name[0] == '.' || stat(fdpath, &st))
-				continue;
-			for (int i = 0; i < nr_vms; i++)
-				if (vms[i]->dev == st.st_dev && vms[i]->ino == st.st_ino &&
-				    !vms[i]->qemu)
-					read_qemu(vms[i], atoi(p->d_name), cmdline, (size_t)len);
-		}
-		closedir(fds);
-	}
-	closedir(proc);
+	qemus_scan(qemu_holds, NULL);
 }
 
 /* ---- policy -------------------------------------------------------------- */

@@ -6,8 +6,11 @@
  * Stands in for QEMU where kvmmemd_test.sh needs one without nested KVM:
  * it holds FILE open and mapped (as QEMU holds guest RAM), has QEMU's
  * options on its command line (kvmmemd reads them from /proc), and serves
- * QMP on PATH: a greeting, then {"return": {}} for every command; each
- * "balloon" value is appended to LOG as "balloon VALUE".  With -hang it
+ * QMP on PATH: a greeting, then {"return": {}} for every command but two:
+ * query-balloon answers the last balloon value as "actual" (the file size
+ * at first: a guest that follows at once), query-memory-size-summary the
+ * file size as "base-memory".  Each "balloon" value is appended to LOG as
+ * "balloon VALUE".  With -hang it
  * accepts connections and never says a word.  A helper, not a test.
  */
 #define _GNU_SOURCE
@@ -38,22 +41,36 @@ static int has(int argc, char **argv, const char *opt)
 	return 0;
 }
 
+static long long actual, ram;
+
 static void log_balloon(const char *log, const char *line)
 {
 	const char *v = strstr(line, "\"value\"");
 	FILE *f;
 
-	if (!log || !v)
+	v = v ? strchr(v, ':') : NULL;
+	if (!v)
 		return;
-	v = strchr(v, ':');
-	f = fopen(log, "a");
-	if (!v || !f) {
-		if (f)
-			fclose(f);
+	actual = strtoll(v + 1, NULL, 10);
+	f = log ? fopen(log, "a") : NULL;
+	if (!f)
 		return;
-	}
-	fprintf(f, "balloon %lld\n", strtoll(v + 1, NULL, 10));
+	fprintf(f, "balloon %lld\n", actual);
 	fclose(f);
+}
+
+/* The reply to one command line. */
+static int reply(int c, const char *line)
+{
+	char buf[160];
+
+	if (strstr(line, "\"query-balloon\""))
+		snprintf(buf, sizeof(buf), "{\"return\": {\"actual\": %lld}}\r\n", actual);
+	else if (strstr(line, "\"query-memory-size-summary\""))
+		snprintf(buf, sizeof(buf), "{\"return\": {\"base-memory\": %lld}}\r\n", ram);
+	else
+		snprintf(buf, sizeof(buf), "{\"return\": {}}\r\n");
+	return write(c, buf, strlen(buf)) < 0 ? -1 : 0;
 }
 
 /* One QMP client: a greeting, then a reply to each line. */
@@ -61,7 +78,6 @@ static void serve(int c, const char *log)
 {
 	static const char greeting[] =
 		"{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n";
-	static const char ok[] = "{\"return\": {}}\r\n";
 	char buf[4096];
 	size_t len = 0;
 	ssize_t n;
@@ -77,7 +93,7 @@ static void serve(int c, const char *log)
 			*nl = '\0';
 			if (strstr(buf, "\"balloon\""))
 				log_balloon(log, buf);
-			if (write(c, ok, sizeof(ok) - 1) < 0)
+			if (reply(c, buf))
 				return;
 			len -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len + 1);
@@ -107,6 +123,7 @@ int main(int argc, char **argv)
 		perror(mem);
 		return 1;
 	}
+	actual = ram = st.st_size;
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
 	unlink(addr.sun_path);

@@ -16,7 +16,9 @@
 #     format, its numbers are sysfs's and the daemon's
 #   6 SIGHUP reloads: a new policy is applied; a bad file is reported with
 #     its line and the policy in force stays
-#   7 a QEMU killed mid-run: the daemon lives on and says so; SIGTERM
+#   7 kvmmemctl balloon VM: the QMP socket of the QEMU that holds the file,
+#     never that of a QEMU another user runs
+#   8 a QEMU killed mid-run: the daemon lives on and says so; SIGTERM
 #     stops it with status 0
 set -u
 for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
@@ -27,7 +29,7 @@ done
 
 SYS=/sys/kernel/mm/kvmmem
 DAEMON=${KVMMEMD:-kvmmemd}
-NTESTS=7
+NTESTS=8
 PORT=19470
 PG=4096
 
@@ -220,6 +222,16 @@ kill -0 "$dpid" || rc=1
 tap_result $rc "SIGHUP reloads; a bad file is reported by line and changes nothing"
 
 # 7
+rc=0
+kvmmemctl balloon -t 10 vmB 6 > "$dir/ctl.log" 2>&1 || rc=1
+[ "$(tail -n 1 "$dir/b.log" | awk '{ print $2 }')" = $((6 * 1048576)) ] || rc=1
+kvmmemctl balloon -t 10 "$mnt/x.ram" 6 >> "$dir/ctl.log" 2>&1
+[ $? -eq 1 ] || rc=1
+grep -q 'x.ram: no QEMU process holds it' "$dir/ctl.log" || rc=1
+[ $rc -eq 0 ] || sed 's/^/# /' "$dir/ctl.log"
+tap_result $rc "kvmmemctl balloon VM: its own QEMU's socket, not another user's"
+
+# 8
 rc=0
 kill "$apid"
 wait "$apid" 2>/dev/null
