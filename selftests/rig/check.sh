@@ -45,13 +45,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SERIES=${KVMMEM_SERIES:-6.1 6.12}
 LISTS=${KVMMEM_LISTS:-tests.list:2 tests-kvm.list:1}
 SELFTESTS=$RIG_REPO/selftests/kvmmem
-# Lines of a kernel log that report a bug: the kernel's own prefixes.
-KERNEL_REPORTS='BUG:|WARNING:|Oops|Kernel panic|general protection fault|'\
-'KASAN:|KFENCE:|possible circular locking|possible recursive locking|'\
-'inconsistent lock state|suspicious RCU usage|lock held when returning|'\
-'sleeping function called from invalid context|Bad page|ODEBUG:|'\
-'list_add corruption|list_del corruption|UBSAN:|stack-protector|'\
-'VFS: Busy inodes'
 PASSED=0
 FAILED=0
 SKIPPED=0
@@ -168,7 +161,8 @@ say_dead() {
 kernel_reports() {
 	local name=$1 klog=$2.kernel first
 	[ -f "$klog" ] || return 0
-	first=$(grep -a -n -m 1 -E "$KERNEL_REPORTS" "$klog" | cut -d: -f1) || true
+	rig_idle_lockups "$klog" "$2" | prefixed "$name: note: not counted (an idle CPU woken from a lost interrupt: time jumped): "
+	first=$(rig_first_report "$klog" "$2")
 	[ -n "$first" ] || return 0
 	echo "$name: not ok - the kernel log reports a bug:"
 	tail -n "+$first" "$klog" | head -n 60 | prefixed "$name: | "

@@ -331,3 +331,34 @@ rig_cpio() {
 		cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
 	mv "$out.tmp" "$out"
 }
+
+# Lines of a kernel log that report a bug: the kernel's own prefixes.
+KERNEL_REPORTS='BUG:|WARNING:|Oops|Kernel panic|general protection fault|'\
+'KASAN:|KFENCE:|possible circular locking|possible recursive locking|'\
+'inconsistent lock state|suspicious RCU usage|lock held when returning|'\
+'sleeping function called from invalid context|Bad page|ODEBUG:|'\
+'list_add corruption|list_del corruption|UBSAN:|stack-protector|'\
+'VFS: Busy inodes'
+
+# The soft lockup report of an idle CPU ("[swapper/N:0]"): nothing ran
+# too long there; the watchdog's timer did not fire because QEMU lost the
+# vCPU's timer interrupt (Documentation/testing.rst, "L1 silences"), and
+# its first tick after the rig's key press finds the clock far ahead.
+RIG_IDLE_LOCKUP='BUG: soft lockup - CPU#[0-9]+ stuck for [0-9]+s! \[swapper/[0-9]+:0\]'
+
+# rig_idle_lockups KLOG CONSOLE: the idle CPUs' soft lockup reports of a
+# boot in which the rig woke a lost interrupt (a "rig: lost interrupt"
+# line in CONSOLE); they are not bugs.
+rig_idle_lockups() {
+	grep -aq '^rig: lost interrupt' "$2" 2>/dev/null || return 0
+	grep -a -E "$RIG_IDLE_LOCKUP" "$1" || true
+}
+
+# rig_first_report KLOG CONSOLE: the line number of KLOG's first report
+# of a bug, rig_idle_lockups() left out; nothing if there is none.
+rig_first_report() {
+	local skip='^$'
+	grep -aq '^rig: lost interrupt' "$2" 2>/dev/null && skip=$RIG_IDLE_LOCKUP
+	grep -a -n -E "$KERNEL_REPORTS" "$1" | grep -a -v -E "$skip" |
+		head -n 1 | cut -d: -f1 || true
+}
