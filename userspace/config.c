@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 
 #include "config.h"
+#include "units.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -46,32 +47,6 @@ static char *trim(char *s)
 	while (end > s && isspace((unsigned char)end[-1]))
 		*--end = '\0';
 	return s;
-}
-
-/* Digits with an optional K, M, G or T suffix (powers of 1024). */
-static int parse_bytes(const char *s, long long *out)
-{
-	static const char units[] = "KMGT";
-	unsigned long long v, mult = 1;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	if (*end) {
-		const char *u = strchr(units, *end);
-
-		if (!u || end[1])
-			return -1;
-		mult = 1ULL << (10 * (u - units + 1));
-	}
-	if (v > (unsigned long long)(1LL << 62) / mult)
-		return -1;
-	*out = (long long)(v * mult);
-	return 0;
 }
 
 static int parse_number(const char *s, long long min, long long max,
@@ -170,8 +145,11 @@ static int set_vm(struct parser *p, struct vm_config *vm, const char *key,
 		return 0;
 	}
 	if (!strcmp(key, "min") || !strcmp(key, "max")) {
-		if (parse_bytes(value, key[1] == 'i' ? &vm->min : &vm->max))
+		unsigned long long v;
+
+		if (parse_bytes(value, 1ULL << 62, &v))
 			return error(p, "%s wants bytes, with K, M, G or T", key);
+		*(key[1] == 'i' ? &vm->min : &vm->max) = (long long)v;
 		return 0;
 	}
 	return error(p, "unknown key '%s' in [vm %s] (shares, min, max, domain, qmp)",

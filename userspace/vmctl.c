@@ -9,6 +9,7 @@
 
 #include "backends.h"
 #include "ctl.h"
+#include "units.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -329,32 +330,6 @@ int cmd_show(int argc, char **argv)
 	return 0;
 }
 
-/* A size in bytes: digits with an optional K, M, G or T (powers of 1024). */
-static int parse_size(const char *s, unsigned long long *out)
-{
-	static const char units[] = "KMGT";
-	unsigned long long v, mult = 1;
-	const char *u;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -errno;
-	if (*end) {
-		u = strchr(units, *end);
-		if (!u || end[1])
-			return -EINVAL;
-		mult = 1ULL << (10 * (u - units + 1));
-	}
-	if (v > ~0ULL / mult)
-		return -ERANGE;
-	*out = v * mult;
-	return 0;
-}
-
 /* shares=N, min=SIZE, max=SIZE, domain=N, into the structs set reads. */
 static int parse_setting(const char *arg, struct kvmmem_alloc *alloc,
 			 struct kvmmem_domain *dom, bool *alloc_set, bool *dom_set)
@@ -373,7 +348,7 @@ static int parse_setting(const char *arg, struct kvmmem_alloc *alloc,
 		*alloc_set = true;
 	} else if ((klen == 3 && !strncmp(arg, "min", 3)) ||
 		   (klen == 3 && !strncmp(arg, "max", 3))) {
-		err = parse_size(eq + 1, &v);
+		err = parse_bytes(eq + 1, ~0ULL, &v);
 		if (arg[1] == 'i')
 			alloc->min = v;
 		else
