@@ -9,6 +9,10 @@
 #
 #   <series>/<list>: <test>: ok 1 - ...   one line per result
 #   # <series>: N s                        wall time of that kernel's run
+#   # recap: <series>/<list>: <test>: not ok ...
+#                                          the failures once more, just
+#                                          before the last line, as CI
+#                                          keeps only the tail of a log
 #   N passed, N failed[, N skipped]        the last line, exactly once
 #
 # Counting rules (TAP as the kernel's kselftest prints it): "ok" lines pass
@@ -48,6 +52,8 @@ SELFTESTS=$RIG_REPO/selftests/kvmmem
 PASSED=0
 FAILED=0
 SKIPPED=0
+RECAP=$(mktemp)
+trap 'rm -f "$RECAP"' EXIT
 
 # tap_count PREFIX: reads the console of one run_all.sh on stdin, prints
 # the result lines and the output of failing tests with PREFIX, and ends
@@ -95,10 +101,13 @@ tap_count() {
 	}'
 }
 
-# Adds the COUNTS line of tap_count (in $1) to the totals.
+# Adds the COUNTS line of tap_count (in $1) to the totals, and its
+# failures (the "not ok" lines of tap_count, not a failing test's own
+# output, which comes after a "|") to the recap.
 add_counts() {
 	local p f s
-	read -r _ p f s <<<"$1"
+	read -r _ p f s <<<"$(tail -n 1 <<<"$1")"
+	grep -a '^[^|]*: not ok' <<<"$1" >>"$RECAP" || true
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
 	SKIPPED=$((SKIPPED + s))
@@ -113,7 +122,7 @@ run_native() {
 	"$@" >"$log" 2>&1 || rc=$?
 	counts=$({ echo "# TEST $name"; cat "$log"; echo "# END $name rc=$rc"; } | tap_count native)
 	grep -v '^COUNTS ' <<<"$counts" || true
-	add_counts "$(tail -n 1 <<<"$counts")"
+	add_counts "$counts"
 	rm -f "$log"
 }
 
@@ -165,6 +174,7 @@ kernel_reports() {
 	first=$(rig_first_report "$klog" "$2")
 	[ -n "$first" ] || return 0
 	echo "$name: not ok - the kernel log reports a bug:"
+	echo "$name: not ok - the kernel log reports a bug: $(sed -n "${first}p" "$klog")" >>"$RECAP"
 	tail -n "+$first" "$klog" | head -n 60 | prefixed "$name: | "
 	FAILED=$((FAILED + 1))
 }
@@ -198,10 +208,11 @@ run_boot() {
 	fi
 	counts=$(tap_count "$name" <"$log")
 	grep -v '^COUNTS ' <<<"$counts" || true
-	add_counts "$(tail -n 1 <<<"$counts")"
+	add_counts "$counts"
 	kernel_reports "$name" "$log"
 	if ! tr -d '\r' <"$log" | grep -q '^RIG-EXIT [0-9]*$'; then
 		echo "$name: not ok - the VM died twice; what the second boot said:"
+		echo "$name: not ok - the VM died twice" >>"$RECAP"
 		say_dead "$name" "$log" | sed 's/^# //'
 		FAILED=$((FAILED + 1))
 	fi
@@ -256,6 +267,11 @@ main() {
 	for series in $SERIES; do
 		run_series "$series"
 	done
+	if [ -s "$RECAP" ]; then
+		echo "# recap: the failures, with their output above:"
+		head -n 30 "$RECAP" | prefixed "# recap: "
+		[ "$(wc -l <"$RECAP")" -le 30 ] || echo "# recap: ... and $(($(wc -l <"$RECAP") - 30)) more"
+	fi
 	summary="$PASSED passed, $FAILED failed"
 	[ "$SKIPPED" -eq 0 ] || summary="$summary, $SKIPPED skipped"
 	echo "$summary"

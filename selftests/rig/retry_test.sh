@@ -47,7 +47,7 @@ show() {
 
 main() {
 	local once=$WORK/once.out always=$WORK/always.out
-	echo "1..8"
+	echo "1..9"
 	run_check kill-once "$once"
 	tap_result "$([ -e "$WORK/kill-once.done" ] && echo 0 || echo 1)" \
 		"kill-once: the fault fired"
@@ -63,10 +63,12 @@ main() {
 	run_check kill-always "$always"
 	tap_result "$([ "$(lines "$always" 'booting it once more')" = 1 ] && echo 0 || echo 1)" \
 		"kill-always: one retry, no more"
-	tap_result "$([ "$(lines "$always" 'not ok - the VM died twice')" = 1 ] && echo 0 || echo 1)" \
+	tap_result "$([ "$(lines "$always" '^6\.1/rig-selftest\.list: not ok - the VM died twice')" = 1 ] && echo 0 || echo 1)" \
 		"kill-always: a VM that dies twice is a failure"
 	tap_result "$([ "$(cat "$always.rc")" != 0 ] && [ "$(tail -n 1 "$always")" = "1 passed, 2 failed" ] && echo 0 || echo 1)" \
 		"kill-always: the run fails (1 passed; 2 failed: rig_fail.sh did not finish, the VM died twice)"
+	tap_result "$(tail -n 3 "$always" | head -n 2 | tr '\n' ' ' | grep -q '^# recap: .*rig_fail\.sh: not ok .*# recap: .*not ok - the VM died twice' && echo 0 || echo 1)" \
+		"kill-always: both failures are recapped just before the last line"
 	[ "$tap_failed" -eq 0 ] || show "$always"
 	[ "$tap_failed" -eq 0 ]
 }
