@@ -119,13 +119,27 @@ static int set_default(struct parser *p, struct config *cfg, const char *key,
 			ret = error(p, "trusted_uids is empty");
 		return ret;
 	}
+	if (!strcmp(key, "guest_stats_s")) {
+		if (parse_number(value, 0, 3600, &v))
+			return error(p, "guest_stats_s wants 0..3600 (0: off)");
+		cfg->guest_stats_s = (int)v;
+		return 0;
+	}
+	if (!strcmp(key, "guest_reserve")) {
+		unsigned long long bytes;
+
+		if (parse_bytes(value, 1ULL << 62, &bytes))
+			return error(p, "guest_reserve wants bytes, with K, M, G or T");
+		cfg->guest_reserve = (long long)bytes;
+		return 0;
+	}
 	if (!strcmp(key, "scan_ms")) {
 		if (parse_number(value, 100, 600000, &v))
 			return error(p, "scan_ms wants 100..600000");
 		cfg->scan_ms = (int)v;
 		return 0;
 	}
-	return error(p, "unknown key '%s' in [defaults] (qmp_dir, qmp_timeout_ms, scan_ms, metrics, trusted_uids)",
+	return error(p, "unknown key '%s' in [defaults] (qmp_dir, qmp_timeout_ms, scan_ms, metrics, trusted_uids, guest_stats_s, guest_reserve)",
 		     key);
 }
 
@@ -213,6 +227,8 @@ int config_parse(const char *file, const char *text, struct config *cfg,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->qmp_timeout_ms = 5000;
 	cfg->scan_ms = 2000;
+	cfg->guest_stats_s = 2;
+	cfg->guest_reserve = 64LL << 20;
 	cfg->trusted[0] = 0;	/* root */
 	cfg->nr_trusted = 1;
 	for (; *text && !ret; text = next) {

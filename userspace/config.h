@@ -27,6 +27,8 @@ struct config {
 	char metrics[CONFIG_PATH_MAX];	/* ADDRESS:PORT or a socket, or "" */
 	int qmp_timeout_ms;		/* per QMP exchange */
 	int scan_ms;			/* how often VMs are looked for */
+	int guest_stats_s;		/* balloon statistics interval, 0: off */
+	long long guest_reserve;	/* bytes a guest keeps available */
 	unsigned int trusted[CONFIG_MAX_UIDS];	/* uids whose files and
 						 * QEMUs are believed */
 	size_t nr_trusted;

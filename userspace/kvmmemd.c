@@ -13,9 +13,11 @@
  *    CAP_SYS_ADMIN).
  *  - It polls every VM file for POLLPRI (a new balloon target), reads the
  *    target (KVMMEM_IOC_GET_BALLOON, which acknowledges it) and sends it
- *    to the VM's QMP socket.  A socket that does not answer within
- *    qmp_timeout_ms is given up for that target and logged: the module
- *    counts the VM uncooperative and pages it (balloon_timeout_ms).
+ *    to the VM's QMP socket (guest.c: limited by the guest's statistics,
+ *    then followed through BALLOON_CHANGE events).  A socket that does
+ *    not answer within qmp_timeout_ms is given up for that target and
+ *    logged: the module counts the VM uncooperative and pages it
+ *    (balloon_timeout_ms).
  *  - SIGHUP reloads the configuration; a bad one is reported (file:line)
  *    and the old one kept.  SIGTERM and SIGINT stop it.
  *  - With metrics = in [defaults] it serves the counters to Prometheus
@@ -28,6 +30,8 @@
 
 #include "backends.h"
 #include "config.h"
+#include "guest.h"
+#include "log.h"
 #include "metrics.h"
 #include "qemus.h"
 #include "qmp.h"
@@ -39,7 +43,6 @@
 #include <linux/kvmmem.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +56,6 @@
 #define MAX_VMS		1024
 #define MiB		(1024ULL * 1024)
 
-/* syslog levels, as journald reads them from a "<N>" prefix */
-enum { L_ERR = 3, L_WARNING = 4, L_INFO = 6, L_DEBUG = 7 };
-
 struct vm {
 	char path[PATH_MAX];	/* the file */
 	dev_t dev;
@@ -68,38 +68,15 @@ struct vm {
 	bool told;		/* said why it gets no policy */
 	bool applied;		/* policy applied for this configuration */
 	bool seen;		/* found by the last scan */
-	unsigned long long sent;	/* last balloon target sent, bytes */
-	unsigned long sent_count;	/* targets QEMU took */
-	unsigned long failures;	/* targets QEMU did not take */
+	struct guest guest;	/* its balloon, through QMP */
 };
 
 static struct vm *vms[MAX_VMS];
 static int nr_vms;
 static struct config cfg;
 static const char *config_file = "/etc/kvmmem/kvmmemd.conf";
-static int verbose;
 static volatile sig_atomic_t reload_wanted, stop_wanted;
 static int metrics_fd = -1;
-
-static void logmsg(int level, const char *fmt, ...)
-{
-	static const char *const names[8] = {
-		[L_ERR] = "error", [L_WARNING] = "warning", [L_INFO] = "info",
-		[L_DEBUG] = "debug",
-	};
-	va_list ap;
-
-	if (level == L_DEBUG && !verbose)
-		return;
-	if (getenv("JOURNAL_STREAM"))
-		fprintf(stderr, "<%d>", level);
-	else
-		fprintf(stderr, "kvmmemd: %s: ", names[level]);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void on_signal(int sig)
 {
@@ -166,6 +143,7 @@ static void add_vm(const char *path, const struct stat *st)
 	vm->owner = st->st_uid;
 	vm->fd = fd;
 	vm->seen = true;
+	guest_init(&vm->guest);
 	snprintf(vm->name, sizeof(vm->name), "%s", strrchr(path, '/') + 1);
 	vms[nr_vms++] = vm;
 	logmsg(L_INFO, "%s: watching", path);
@@ -174,6 +152,7 @@ static void add_vm(const char *path, const struct stat *st)
 static void drop_vm(int i, const char *why)
 {
 	logmsg(L_INFO, "%s: %s, no longer watched", vms[i]->path, why);
+	guest_close(&vms[i]->guest);
 	close(vms[i]->fd);
 	free(vms[i]);
 	vms[i] = vms[--nr_vms];
@@ -323,13 +302,20 @@ static void apply_policy(struct vm *vm)
 
 /* ---- ballooning ---------------------------------------------------------- */
 
+static struct guest_opts guest_opts(void)
+{
+	return (struct guest_opts){
+		.timeout_ms = cfg.qmp_timeout_ms,
+		.stats_s = cfg.guest_stats_s,
+		.reserve = cfg.guest_reserve,
+	};
+}
+
 static void balloon(struct vm *vm)
 {
 	struct kvmmem_balloon b = { .size = sizeof(b) };
-	char sock[PATH_MAX], json[128];
-	const char *reply;
-	struct qmp q;
-	int ret;
+	struct guest_opts o = guest_opts();
+	char sock[PATH_MAX];
 
 	if (ioctl(vm->fd, KVMMEM_IOC_GET_BALLOON, &b)) {
 		logmsg(L_ERR, "%s: GET_BALLOON: %s", vm->path, strerror(errno));
@@ -339,32 +325,29 @@ static void balloon(struct vm *vm)
 	if (!sock[0]) {
 		logmsg(L_WARNING, "VM %s: balloon target %llu MiB, but no QMP socket is known (qmp = in its [vm] section, or -qmp unix:PATH)",
 		       vm->name, (unsigned long long)b.balloon_target / MiB);
-		vm->failures++;
+		vm->guest.failures++;
 		return;
 	}
-	ret = qmp_connect_ms(&q, sock, cfg.qmp_timeout_ms);
-	if (!ret) {
-		snprintf(json, sizeof(json),
-			 "{\"execute\":\"balloon\",\"arguments\":{\"value\":%llu}}",
-			 (unsigned long long)b.balloon_target);
-		ret = qmp_execute(&q, json, &reply);
-		if (ret == QMP_ERROR_REPLY)
-			logmsg(L_WARNING, "VM %s: QEMU refused the balloon target: %s",
-			       vm->name, reply);
-		qmp_close(&q);
+	logmsg(L_DEBUG, "VM %s: free state %u, balloon target %llu MiB", vm->name,
+	       b.free_state, (unsigned long long)b.balloon_target / MiB);
+	guest_balloon(&vm->guest, vm->name, sock, b.balloon_target, &o, now_ms());
+}
+
+/* Asks each newly found QEMU for its guest's balloon statistics. */
+static void stats_on(void)
+{
+	struct guest_opts o = guest_opts();
+	char sock[PATH_MAX];
+
+	for (int i = 0; i < nr_vms; i++) {
+		struct vm *vm = vms[i];
+
+		if (!guest_stats_wanted(&vm->guest, vm->qemu, &o, now_ms()))
+			continue;
+		qmp_socket(vm, sock, sizeof(sock));
+		if (sock[0])
+			guest_stats_on(&vm->guest, vm->name, sock, vm->qemu, &o, now_ms());
 	}
-	if (ret) {
-		vm->failures++;
-		if (ret < 0)
-			logmsg(L_WARNING, "VM %s: QMP %s: %s: balloon target %llu MiB not set (the module pages a VM that stays above it)",
-			       vm->name, sock, strerror(-ret),
-			       (unsigned long long)b.balloon_target / MiB);
-		return;
-	}
-	vm->sent = b.balloon_target;
-	vm->sent_count++;
-	logmsg(L_INFO, "VM %s: balloon target %llu MiB (free state %u)", vm->name,
-	       (unsigned long long)b.balloon_target / MiB, b.free_state);
 }
 
 /* ---- main loop ----------------------------------------------------------- */
@@ -381,6 +364,7 @@ static void scan(void)
 	for (int i = 0; i < nr_vms; i++)
 		if (!vms[i]->applied)
 			apply_policy(vms[i]);
+	stats_on();
 }
 
 static void reload(void)
@@ -405,15 +389,40 @@ static void answer_metrics(void)
 {
 	struct metrics_vm m[MAX_VMS];
 
-	for (int i = 0; i < nr_vms; i++)
-		m[i] = (struct metrics_vm){ vms[i]->ino, vms[i]->name,
-					    vms[i]->sent_count, vms[i]->failures };
+	for (int i = 0; i < nr_vms; i++) {
+		const struct guest *g = &vms[i]->guest;
+
+		m[i] = (struct metrics_vm){
+			.ino = vms[i]->ino, .name = vms[i]->name,
+			.v = {
+				[MD_SENT] = (long long)g->sent,
+				[MD_FAILURES] = (long long)g->failures,
+				[MD_LIMITED] = (long long)g->limited,
+				[MD_ACTUAL] = g->actual,
+				[MD_AVAILABLE] = g->available,
+				[MD_SWAP_IN] = g->swap_in,
+				[MD_MAJOR_FAULTS] = g->major_faults,
+			},
+		};
+	}
 	metrics_answer(metrics_fd, m, nr_vms);
+}
+
+/* The earliest time something must happen without an fd saying so. */
+static long long deadline(long long next_scan)
+{
+	long long t = next_scan;
+
+	for (int i = 0; i < nr_vms; i++)
+		if (guest_fd(&vms[i]->guest) >= 0 && vms[i]->guest.follow_until < t)
+			t = vms[i]->guest.follow_until;
+	return t;
 }
 
 static void serve(bool once)
 {
-	struct pollfd pfd[MAX_VMS + 1];
+	/* each VM's file and QMP socket, then the metrics socket */
+	struct pollfd pfd[2 * MAX_VMS + 1];
 	long long next_scan = 0;
 
 	while (!stop_wanted) {
@@ -429,19 +438,25 @@ static void serve(bool once)
 			scan();
 			next_scan = now_ms() + cfg.scan_ms;
 		}
-		for (int i = 0; i < nr_vms; i++)
-			pfd[i] = (struct pollfd){ .fd = vms[i]->fd, .events = POLLPRI };
-		pfd[nr_vms] = (struct pollfd){ .fd = metrics_fd, .events = POLLIN };
-		wait = once ? 0 : next_scan - now_ms();
-		n = poll(pfd, (nfds_t)nr_vms + 1, wait > 0 ? (int)wait : 0);
+		for (int i = 0; i < nr_vms; i++) {
+			pfd[2 * i] = (struct pollfd){ .fd = vms[i]->fd, .events = POLLPRI };
+			pfd[2 * i + 1] = (struct pollfd){
+				.fd = guest_fd(&vms[i]->guest), .events = POLLIN,
+			};
+		}
+		pfd[2 * nr_vms] = (struct pollfd){ .fd = metrics_fd, .events = POLLIN };
+		wait = once ? 0 : deadline(next_scan) - now_ms();
+		n = poll(pfd, 2 * (nfds_t)nr_vms + 1, wait > 0 ? (int)wait : 0);
 		if (n < 0 && errno != EINTR) {
 			logmsg(L_ERR, "poll: %s", strerror(errno));
 			return;
 		}
 		for (int i = 0; n > 0 && i < nr_vms; i++)
-			if (pfd[i].revents & POLLPRI)
+			if (pfd[2 * i].revents & POLLPRI)
 				balloon(vms[i]);
-		if (n > 0 && (pfd[nr_vms].revents & POLLIN))
+		for (int i = 0; i < nr_vms; i++)
+			guest_follow(&vms[i]->guest, vms[i]->name, now_ms());
+		if (n > 0 && (pfd[2 * nr_vms].revents & POLLIN))
 			answer_metrics();
 		if (once)
 			return;
@@ -469,7 +484,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			config_file = argv[++i];
 		else if (!strcmp(argv[i], "-v"))
-			verbose = 1;
+			log_verbose = 1;
 		else if (!strcmp(argv[i], "--once"))
 			once = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))

@@ -156,18 +156,45 @@ static void vm_labels(FILE *out, const struct backend *b,
 	fputc('}', out);
 }
 
-/* One of the daemon's counters for every VM: its failures, or targets sent. */
-static void daemon_counter(FILE *out, const char *name, const char *help,
-			   const struct backend *b, int nb,
-			   const struct metrics_vm *vms, int n, bool failures)
+static const struct {
+	const char *name, *type, *help;
+} daemon_fields[MD_NR] = {
+	[MD_SENT] = { "kvmmemd_balloon_sent_total", "counter",
+		      "Balloon targets QEMU took." },
+	[MD_FAILURES] = { "kvmmemd_balloon_failures_total", "counter",
+			  "Balloon targets QEMU did not take." },
+	[MD_LIMITED] = { "kvmmemd_balloon_limited_total", "counter",
+			 "Targets raised so that the guest keeps guest_reserve available or stops swapping." },
+	[MD_ACTUAL] = { "kvmmemd_balloon_actual_bytes", "gauge",
+			"Guest memory outside the balloon, as QEMU last said (BALLOON_CHANGE, query-balloon)." },
+	[MD_AVAILABLE] = { "kvmmemd_guest_available_bytes", "gauge",
+			   "The guest's available memory, from its balloon statistics." },
+	[MD_SWAP_IN] = { "kvmmemd_guest_swap_in_bytes_total", "counter",
+			 "Bytes the guest swapped in, from its balloon statistics." },
+	[MD_MAJOR_FAULTS] = { "kvmmemd_guest_major_faults_total", "counter",
+			      "The guest's major page faults, from its balloon statistics." },
+};
+
+/*
+ * One of the daemon's numbers for every VM.  A VM the daemon does not
+ * watch counts 0; a number the daemon does not know has no line.
+ */
+static void daemon_metric(FILE *out, enum metrics_daemon_field f,
+			  const struct backend *b, int nb,
+			  const struct metrics_vm *vms, int n)
 {
-	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", daemon_fields[f].name,
+		daemon_fields[f].help, daemon_fields[f].name, daemon_fields[f].type);
 	for (int i = 0; i < nb; i++) {
 		const struct metrics_vm *d = daemon_vm(vms, n, b[i].ino);
+		/* the daemon's own counts are 0 for a VM it does not watch */
+		long long v = d ? d->v[f] : f <= MD_LIMITED ? 0 : -1;
 
-		fputs(name, out);
+		if (v < 0)
+			continue;
+		fputs(daemon_fields[f].name, out);
 		vm_labels(out, &b[i], d);
-		fprintf(out, " %lu\n", !d ? 0 : failures ? d->failures : d->sent);
+		fprintf(out, " %lld\n", v);
 	}
 }
 
@@ -187,10 +214,8 @@ static void write_vms(FILE *out, const struct metrics_vm *vms, int n)
 			fprintf(out, " %.17g\n", value(&b[i], (enum field)f));
 		}
 	}
-	daemon_counter(out, "kvmmemd_balloon_sent_total", "Balloon targets QEMU took.",
-		       b, nb, vms, n, false);
-	daemon_counter(out, "kvmmemd_balloon_failures_total",
-		       "Balloon targets QEMU did not take.", b, nb, vms, n, true);
+	for (int f = 0; f < MD_NR; f++)
+		daemon_metric(out, (enum metrics_daemon_field)f, b, nb, vms, n);
 	free(b);
 }
 

@@ -11,12 +11,22 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* What the daemon adds to a VM's counters. */
+/* What the daemon adds to a VM's counters (metrics.c names them). */
+enum metrics_daemon_field {
+	MD_SENT,		/* balloon targets QEMU took */
+	MD_FAILURES,		/* balloon targets QEMU did not take */
+	MD_LIMITED,		/* targets raised for the guest's sake */
+	MD_ACTUAL,		/* bytes outside the balloon */
+	MD_AVAILABLE,		/* the guest's available memory, bytes */
+	MD_SWAP_IN,		/* bytes the guest swapped in */
+	MD_MAJOR_FAULTS,	/* the guest's major faults */
+	MD_NR
+};
+
 struct metrics_vm {
 	ino_t ino;
 	const char *name;
-	unsigned long sent;	/* balloon targets QEMU took */
-	unsigned long failures;	/* balloon targets QEMU did not take */
+	long long v[MD_NR];	/* -1: not known */
 };
 
 /*

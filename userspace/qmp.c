@@ -214,17 +214,36 @@ static int read_line(struct qmp *q)
 	return 0;
 }
 
-/* Reads lines until one that is not an event. */
+/* Reads lines until one that is not an event, handing events on. */
 static int read_reply(struct qmp *q)
 {
 	int ret;
 
-	do {
+	for (;;) {
 		ret = read_line(q);
 		if (ret)
 			return ret;
-	} while (json_member(q->line, "event"));
-	return 0;
+		if (!json_member(q->line, "event"))
+			return 0;
+		if (q->on_event)
+			q->on_event(q->event_arg, q->line);
+	}
+}
+
+int qmp_next_event(struct qmp *q, const char **event)
+{
+	int timeout = q->timeout_ms, ret;
+
+	q->timeout_ms = 0;	/* fill() polls without waiting */
+	do {
+		ret = read_line(q);
+	} while (!ret && !json_member(q->line, "event"));
+	q->timeout_ms = timeout;
+	if (ret == -ETIMEDOUT)
+		return -EAGAIN;
+	if (!ret)
+		*event = q->line;
+	return ret;
 }
 
 /* ---- protocol ------------------------------------------------------------ */

@@ -12,6 +12,9 @@
 struct qmp {
 	int fd;
 	int timeout_ms;		/* per read; default QMP_TIMEOUT_MS */
+	/* called with each event read while waiting for a reply, or NULL */
+	void (*on_event)(void *arg, const char *event);
+	void *event_arg;
 	char *buf;		/* bytes received, not yet consumed */
 	size_t len;
 	size_t cap;
@@ -33,11 +36,19 @@ int qmp_connect_ms(struct qmp *q, const char *path, int timeout_ms);
 
 /*
  * Sends @json (one JSON object, no trailing newline needed) and waits for
- * its reply, skipping events.  *@reply points into @q until the next call.
+ * its reply, handing the events read meanwhile to q->on_event.  *@reply points into @q until the next call.
  * Returns 0 on {"return": ...}, QMP_ERROR_REPLY on {"error": ...}, or a
  * negative errno.
  */
 int qmp_execute(struct qmp *q, const char *json, const char **reply);
+
+/*
+ * The next event QEMU has sent, without waiting: 0 with *@event pointing
+ * into @q until the next call, -EAGAIN if no whole line has arrived, or
+ * a negative errno (-ECONNRESET: QEMU closed the socket).  A line that is
+ * not an event (a late reply) is skipped.
+ */
+int qmp_next_event(struct qmp *q, const char **event);
 
 void qmp_close(struct qmp *q);
 

@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fake_qemu -name guest=NAME -qmp unix:PATH,server=on -mem-path FILE
- *	[-log LOG] [-hang]
+ *	[-log LOG] [-hang] [-stats STATS] [-no-driver]
  *
  * Stands in for QEMU where kvmmemd_test.sh needs one without nested KVM:
  * it holds FILE open and mapped (as QEMU holds guest RAM), has QEMU's
  * options on its command line (kvmmemd reads them from /proc), and serves
- * QMP on PATH: a greeting, then {"return": {}} for every command but two:
- * query-balloon answers the last balloon value as "actual" (the file size
- * at first: a guest that follows at once), query-memory-size-summary the
- * file size as "base-memory".  Each "balloon" value is appended to LOG as
- * "balloon VALUE".  With -hang it
- * accepts connections and never says a word.  A helper, not a test.
+ * QMP on PATH, one client at a time as QEMU does: a greeting, then
+ * {"return": {}} for every command but these:
+ *  - balloon: appended to LOG as "balloon VALUE"; the guest follows at
+ *    once (a BALLOON_CHANGE event), or never with -no-driver
+ *  - query-balloon: "actual", the file size at first
+ *  - query-memory-size-summary: the file size as "base-memory"
+ *  - qom-list /machine/peripheral-anon: one virtio-balloon-pci device
+ *  - qom-get guest-stats: the numbers in STATS ("AVAILABLE SWAP_IN
+ *    MAJOR_FAULTS", read at each call) as reported now; without STATS, or
+ *    with -no-driver, never reported (last-update 0)
+ *  - qom-set guest-stats-polling-interval: appended to LOG as
+ *    "stats-interval VALUE"
+ * With -hang it accepts connections and never says a word.  A helper,
+ * not a test.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -23,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *arg(int argc, char **argv, const char *opt)
@@ -42,39 +51,83 @@ static int has(int argc, char **argv, const char *opt)
 }
 
 static long long actual, ram;
+static const char *log_path, *stats_path;
+static int no_driver;
 
-static void log_balloon(const char *log, const char *line)
+/* The number after "value" in @line, appended to LOG after @what. */
+static long long log_value(const char *what, const char *line)
 {
 	const char *v = strstr(line, "\"value\"");
+	long long value;
 	FILE *f;
 
 	v = v ? strchr(v, ':') : NULL;
 	if (!v)
-		return;
-	actual = strtoll(v + 1, NULL, 10);
-	f = log ? fopen(log, "a") : NULL;
-	if (!f)
-		return;
-	fprintf(f, "balloon %lld\n", actual);
-	fclose(f);
+		return -1;
+	value = strtoll(v + 1, NULL, 10);
+	f = log_path ? fopen(log_path, "a") : NULL;
+	if (f) {
+		fprintf(f, "%s %lld\n", what, value);
+		fclose(f);
+	}
+	return value;
 }
 
-/* The reply to one command line. */
+static void guest_stats(char *buf, size_t len)
+{
+	long long avail = -1, swap_in = -1, majflt = -1, when = 0;
+	FILE *f = stats_path && !no_driver ? fopen(stats_path, "r") : NULL;
+
+	if (f) {
+		if (fscanf(f, "%lld %lld %lld", &avail, &swap_in, &majflt) == 3)
+			when = (long long)time(NULL);
+		fclose(f);
+	}
+	snprintf(buf, len,
+		 "{\"return\": {\"stats\": {\"stat-available-memory\": %lld, \"stat-free-memory\": %lld, \"stat-swap-in\": %lld, \"stat-major-faults\": %lld}, \"last-update\": %lld}}\r\n",
+		 avail, avail, swap_in, majflt, when);
+}
+
+/* The reply to one command line, and the event that follows a balloon. */
 static int reply(int c, const char *line)
 {
-	char buf[160];
+	char buf[512];
+	int event = 0;
 
-	if (strstr(line, "\"query-balloon\""))
+	if (strstr(line, "\"query-balloon\"")) {
 		snprintf(buf, sizeof(buf), "{\"return\": {\"actual\": %lld}}\r\n", actual);
-	else if (strstr(line, "\"query-memory-size-summary\""))
+	} else if (strstr(line, "\"query-memory-size-summary\"")) {
 		snprintf(buf, sizeof(buf), "{\"return\": {\"base-memory\": %lld}}\r\n", ram);
-	else
+	} else if (strstr(line, "\"qom-list\"") && strstr(line, "/machine/peripheral-anon\"")) {
+		snprintf(buf, sizeof(buf),
+			 "{\"return\": [{\"name\": \"type\", \"type\": \"string\"}, {\"name\": \"device[0]\", \"type\": \"child<virtio-balloon-pci>\"}]}\r\n");
+	} else if (strstr(line, "\"qom-get\"") && strstr(line, "\"guest-stats\"")) {
+		guest_stats(buf, sizeof(buf));
+	} else {
+		if (strstr(line, "\"qom-set\"") && strstr(line, "guest-stats-polling-interval"))
+			log_value("stats-interval", line);
+		if (strstr(line, "\"balloon\"")) {
+			long long v = log_value("balloon", line);
+
+			if (v >= 0 && !no_driver) {
+				actual = v;
+				event = 1;
+			}
+		}
 		snprintf(buf, sizeof(buf), "{\"return\": {}}\r\n");
+	}
+	if (write(c, buf, strlen(buf)) < 0)
+		return -1;
+	if (!event)
+		return 0;
+	snprintf(buf, sizeof(buf),
+		 "{\"timestamp\": {\"seconds\": %lld, \"microseconds\": 0}, \"event\": \"BALLOON_CHANGE\", \"data\": {\"actual\": %lld}}\r\n",
+		 (long long)time(NULL), actual);
 	return write(c, buf, strlen(buf)) < 0 ? -1 : 0;
 }
 
 /* One QMP client: a greeting, then a reply to each line. */
-static void serve(int c, const char *log)
+static void serve(int c)
 {
 	static const char greeting[] =
 		"{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n";
@@ -91,8 +144,6 @@ static void serve(int c, const char *log)
 		buf[len] = '\0';
 		while ((nl = strchr(buf, '\n'))) {
 			*nl = '\0';
-			if (strstr(buf, "\"balloon\""))
-				log_balloon(log, buf);
 			if (reply(c, buf))
 				return;
 			len -= (size_t)(nl + 1 - buf);
@@ -107,15 +158,17 @@ int main(int argc, char **argv)
 {
 	const char *qmp = arg(argc, argv, "-qmp"), *mem = arg(argc, argv, "-mem-path");
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	const char *log = arg(argc, argv, "-log");
 	int hang = has(argc, argv, "-hang"), fd, s;
 	struct stat st;
 	void *map;
 
 	if (!qmp || strncmp(qmp, "unix:", 5) || !mem || !arg(argc, argv, "-name")) {
-		fprintf(stderr, "usage: fake_qemu -name NAME -qmp unix:PATH,... -mem-path FILE [-log LOG] [-hang]\n");
+		fprintf(stderr, "usage: fake_qemu -name NAME -qmp unix:PATH,... -mem-path FILE [-log LOG] [-hang] [-stats STATS] [-no-driver]\n");
 		return 2;
 	}
+	log_path = arg(argc, argv, "-log");
+	stats_path = arg(argc, argv, "-stats");
+	no_driver = has(argc, argv, "-no-driver");
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%.*s",
 		 (int)strcspn(qmp + 5, ","), qmp + 5);
 	fd = open(mem, O_RDWR);
@@ -140,7 +193,7 @@ int main(int argc, char **argv)
 			continue;
 		if (hang)
 			continue;	/* keep it open, say nothing */
-		serve(c, log);
+		serve(c);
 		close(c);
 	}
 }

@@ -18,7 +18,11 @@
 #     its line and the policy in force stays
 #   7 kvmmemctl balloon VM: the QMP socket of the QEMU that holds the file,
 #     never that of a QEMU another user runs
-#   8 a QEMU killed mid-run: the daemon lives on and says so; SIGTERM
+#   8 the guest's statistics: turned on at each QEMU; a guest that says it
+#     has less available than guest_reserve is not ballooned further (the
+#     target QEMU gets is raised, counted, said); a guest whose balloon
+#     never moves (no driver) is said to be so
+#   9 a QEMU killed mid-run: the daemon lives on and says so; SIGTERM
 #     stops it with status 0
 set -u
 for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
@@ -29,7 +33,7 @@ done
 
 SYS=/sys/kernel/mm/kvmmem
 DAEMON=${KVMMEMD:-kvmmemd}
-NTESTS=8
+NTESTS=9
 PORT=19470
 PG=4096
 
@@ -61,18 +65,28 @@ cleanup() {
 trap cleanup EXIT
 mount -t kvmmem -o size=64M none "$mnt" || tap_bail "cannot mount kvmmem"
 chmod 755 "$dir" "$mnt"
-for f in a.ram vmB c.ram; do
+for f in a.ram vmB c.ram d.ram e.ram; do
 	truncate -s 8M "$mnt/$f"
 	dd if=/dev/urandom of="$mnt/$f" bs=1M count=4 conv=notrunc 2>/dev/null
 done
 ino() { stat -c %i "$mnt/$1"; }
 attr() { cat "$SYS/backends/$(ino "$1")/$2"; }
+# the last balloon value a fake QEMU took
+got() { grep '^balloon ' "$dir/$1.log" 2>/dev/null | tail -n 1 | awk '{ print $2 }'; }
 "$fake" -name guest=vmA -qmp "unix:$dir/a.qmp,server=on,wait=off" \
 	-mem-path "$mnt/a.ram" -log "$dir/a.log" &
 pids="$pids $!"
 apid=$!
 "$fake" -name guest=vmC -qmp "unix:$dir/c.qmp,server=on,wait=off" \
 	-mem-path "$mnt/c.ram" -hang &
+pids="$pids $!"
+# vmD says it has 1 MiB available; vmE's guest has no balloon driver
+echo "1048576 0 5" > "$dir/d.stats"
+"$fake" -name guest=vmD -qmp "unix:$dir/d.qmp,server=on,wait=off" \
+	-mem-path "$mnt/d.ram" -log "$dir/d.log" -stats "$dir/d.stats" &
+pids="$pids $!"
+"$fake" -name guest=vmE -qmp "unix:$dir/e.qmp,server=on,wait=off" \
+	-mem-path "$mnt/e.ram" -log "$dir/e.log" -no-driver &
 pids="$pids $!"
 # vmB has no QEMU: it is found by its file name, and told its QMP socket
 "$fake" -name guest=other -qmp "unix:$dir/b.qmp,server=on,wait=off" \
@@ -110,6 +124,9 @@ qmp = $dir/b.qmp
 
 [vm vmC]
 shares = 100
+
+[vm vmD]
+max = 4M
 
 [vm evil]
 shares = 4000
@@ -166,8 +183,8 @@ for _ in $(seq 1 50); do
 	sleep 0.2
 	want_a=$(($(attr a.ram balloon_target) * PG))
 	want_b=$(($(attr vmB balloon_target) * PG))
-	got_a=$(tail -n 1 "$dir/a.log" 2>/dev/null | awk '{ print $2 }')
-	got_b=$(tail -n 1 "$dir/b.log" 2>/dev/null | awk '{ print $2 }')
+	got_a=$(got a)
+	got_b=$(got b)
 	[ "$got_a" = "$want_a" ] && [ "$got_b" = "$want_b" ] &&
 		[ "$want_a" -lt $((8 * 1048576)) ] &&
 		grep -q 'VM vmC: QMP' "$dir/daemon.log" && break
@@ -183,7 +200,7 @@ rc=0
 echo 0 > "$SYS/budget_pages"
 for _ in $(seq 1 50); do
 	sleep 0.2
-	got_a=$(tail -n 1 "$dir/a.log" | awk '{ print $2 }')
+	got_a=$(got a)
 	[ "$got_a" = $((8 * 1048576)) ] && break
 done
 [ "$got_a" = $((8 * 1048576)) ] || { echo "# vmA's QEMU got $got_a"; rc=1; }
@@ -224,7 +241,7 @@ tap_result $rc "SIGHUP reloads; a bad file is reported by line and changes nothi
 # 7
 rc=0
 kvmmemctl balloon -t 10 vmB 6 > "$dir/ctl.log" 2>&1 || rc=1
-[ "$(tail -n 1 "$dir/b.log" | awk '{ print $2 }')" = $((6 * 1048576)) ] || rc=1
+[ "$(got b)" = $((6 * 1048576)) ] || rc=1
 kvmmemctl balloon -t 10 "$mnt/x.ram" 6 >> "$dir/ctl.log" 2>&1
 [ $? -eq 1 ] || rc=1
 grep -q 'x.ram: no QEMU process holds it' "$dir/ctl.log" || rc=1
@@ -232,6 +249,29 @@ grep -q 'x.ram: no QEMU process holds it' "$dir/ctl.log" || rc=1
 tap_result $rc "kvmmemctl balloon VM: its own QEMU's socket, not another user's"
 
 # 8
+rc=0
+grep -q '^stats-interval 2$' "$dir/a.log" || { echo "# vmA's QEMU was not asked for statistics"; rc=1; }
+grep -q 'VM vmA: guest statistics every 2 s (/machine/peripheral-anon/device\[0\])' "$dir/daemon.log" || rc=1
+echo $((alloc * 100 / 97)) > "$SYS/budget_pages"
+for _ in $(seq 1 100); do
+	sleep 0.2
+	grep -q 'VM vmE: the balloon did not move' "$dir/daemon.log" &&
+		grep -q 'VM vmD: the guest has 1 MiB available' "$dir/daemon.log" && break
+done
+want_d=$(($(attr d.ram balloon_target) * PG))
+echo "# vmD: target $want_d, QEMU got $(got d)"
+[ "$want_d" -le $((4 * 1048576)) ] && [ "$(got d)" = $((8 * 1048576)) ] || rc=1
+grep -q 'VM vmD: the guest has 1 MiB available: 8 MiB, not [0-9]*, so that it keeps 64 MiB' "$dir/daemon.log" || rc=1
+grep -q 'VM vmE: the balloon did not move from 8 MiB towards [0-9]* MiB in 10 s: no balloon driver' "$dir/daemon.log" || rc=1
+wget -q -O "$dir/metrics" "http://127.0.0.1:$PORT/metrics" || rc=1
+grep -q '^kvmmemd_balloon_limited_total{vm="vmD",file="/d.ram"} [1-9]' "$dir/metrics" || rc=1
+grep -q '^kvmmemd_guest_available_bytes{vm="vmD",file="/d.ram"} 1048576$' "$dir/metrics" || rc=1
+grep -q '^kvmmemd_balloon_actual_bytes{vm="vmA",file="/a.ram"} [0-9]' "$dir/metrics" || rc=1
+echo 0 > "$SYS/budget_pages"
+[ $rc -eq 0 ] || { grep 'vmD\|vmE' "$dir/daemon.log" | sed 's/^/# /'; grep 'vmD' "$dir/metrics" | sed 's/^/# /'; }
+tap_result $rc "guest statistics: turned on; a guest short of memory keeps it; no driver is said"
+
+# 9
 rc=0
 kill "$apid"
 wait "$apid" 2>/dev/null

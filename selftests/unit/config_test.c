@@ -33,6 +33,8 @@ static bool test_valid(void)
 	CHECK(!strcmp(cfg.qmp_dir, "/run/qmp"));
 	CHECK_EQ(cfg.qmp_timeout_ms, 2500);
 	CHECK_EQ(cfg.scan_ms, 2000);
+	CHECK_EQ(cfg.guest_stats_s, 2);
+	CHECK_EQ(cfg.guest_reserve, 64LL << 20);
 	CHECK(cfg.nr_trusted == 2 && cfg.trusted[0] == 0 && cfg.trusted[1] == 64055);
 	CHECK_EQ(cfg.nr_vms, 2);
 	web = config_find(&cfg, "web-1");
@@ -64,6 +66,9 @@ static bool refused(const char *text, const char *want)
 
 static bool test_errors(void)
 {
+	struct config cfg;
+	char err[256];
+
 	CHECK(refused("shares = 1\n", "t.conf:1: key = value before any section"));
 	CHECK(refused("[vm a]\nshares = 0\n", "t.conf:2: shares wants"));
 	CHECK(refused("[vm a]\nshares = 4294967296\n", "t.conf:2: shares wants"));
@@ -82,6 +87,12 @@ static bool test_errors(void)
 	CHECK(refused("[vm a] x\n", "t.conf:1: a section header"));
 	CHECK(refused("[defaults]\nscan_ms = 5\n", "t.conf:2: scan_ms wants"));
 	CHECK(refused("[defaults]\nfoo = 1\n", "t.conf:2: unknown key 'foo'"));
+	CHECK(refused("[defaults]\nguest_stats_s = 3601\n", "t.conf:2: guest_stats_s wants"));
+	CHECK(!config_parse("t.conf", "[defaults]\nguest_stats_s = 0\nguest_reserve = 1G\n",
+			    &cfg, err, sizeof(err)));
+	CHECK(cfg.guest_stats_s == 0 && cfg.guest_reserve == 1LL << 30);
+	config_free(&cfg);
+	CHECK(refused("[defaults]\nguest_reserve = 5Q\n", "t.conf:2: guest_reserve wants"));
 	CHECK(refused("[vm a]\nmin = 2G\nmax = 1G\n", "min is above max"));
 	CHECK(refused("[defaults]\ntrusted_uids = root\n", "t.conf:2: trusted_uids wants"));
 	CHECK(refused("[defaults]\ntrusted_uids = ,\n", "t.conf:2: trusted_uids is empty"));
