@@ -65,7 +65,7 @@ cleanup() {
 trap cleanup EXIT
 mount -t kvmmem -o size=64M none "$mnt" || tap_bail "cannot mount kvmmem"
 chmod 755 "$dir" "$mnt"
-for f in a.ram vmB c.ram d.ram e.ram; do
+for f in a.ram vmB c.ram; do
 	truncate -s 8M "$mnt/$f"
 	dd if=/dev/urandom of="$mnt/$f" bs=1M count=4 conv=notrunc 2>/dev/null
 done
@@ -79,14 +79,6 @@ pids="$pids $!"
 apid=$!
 "$fake" -name guest=vmC -qmp "unix:$dir/c.qmp,server=on,wait=off" \
 	-mem-path "$mnt/c.ram" -hang &
-pids="$pids $!"
-# vmD says it has 1 MiB available; vmE's guest has no balloon driver
-echo "1048576 0 5" > "$dir/d.stats"
-"$fake" -name guest=vmD -qmp "unix:$dir/d.qmp,server=on,wait=off" \
-	-mem-path "$mnt/d.ram" -log "$dir/d.log" -stats "$dir/d.stats" &
-pids="$pids $!"
-"$fake" -name guest=vmE -qmp "unix:$dir/e.qmp,server=on,wait=off" \
-	-mem-path "$mnt/e.ram" -log "$dir/e.log" -no-driver &
 pids="$pids $!"
 # vmB has no QEMU: it is found by its file name, and told its QMP socket
 "$fake" -name guest=other -qmp "unix:$dir/b.qmp,server=on,wait=off" \
@@ -248,10 +240,28 @@ grep -q 'x.ram: no QEMU process holds it' "$dir/ctl.log" || rc=1
 [ $rc -eq 0 ] || sed 's/^/# /' "$dir/ctl.log"
 tap_result $rc "kvmmemctl balloon VM: its own QEMU's socket, not another user's"
 
-# 8
+# 8: two more VMs, started now so that tests 3-7 see the targets of three
+# vmD says it has 1 MiB available; vmE's guest has no balloon driver
 rc=0
+for f in d.ram e.ram; do
+	truncate -s 8M "$mnt/$f"
+	dd if=/dev/urandom of="$mnt/$f" bs=1M count=4 conv=notrunc 2>/dev/null
+done
+echo "1048576 0 5" > "$dir/d.stats"
+"$fake" -name guest=vmD -qmp "unix:$dir/d.qmp,server=on,wait=off" \
+	-mem-path "$mnt/d.ram" -log "$dir/d.log" -stats "$dir/d.stats" &
+pids="$pids $!"
+"$fake" -name guest=vmE -qmp "unix:$dir/e.qmp,server=on,wait=off" \
+	-mem-path "$mnt/e.ram" -log "$dir/e.log" -no-driver &
+pids="$pids $!"
+for _ in $(seq 1 50); do
+	sleep 0.2
+	grep -q 'VM vmE: guest statistics every' "$dir/daemon.log" &&
+		grep -q 'VM vmD: guest statistics every' "$dir/daemon.log" && break
+done
 grep -q '^stats-interval 2$' "$dir/a.log" || { echo "# vmA's QEMU was not asked for statistics"; rc=1; }
 grep -q 'VM vmA: guest statistics every 2 s (/machine/peripheral-anon/device\[0\])' "$dir/daemon.log" || rc=1
+alloc=$(cat "$SYS/pages_allocated")
 echo $((alloc * 100 / 97)) > "$SYS/budget_pages"
 for _ in $(seq 1 100); do
 	sleep 0.2
