@@ -250,10 +250,11 @@ done
 echo "1048576 0 5" > "$dir/d.stats"
 "$fake" -name guest=vmD -qmp "unix:$dir/d.qmp,server=on,wait=off" \
 	-mem-path "$mnt/d.ram" -log "$dir/d.log" -stats "$dir/d.stats" &
-pids="$pids $!"
+de_pids=$!
 "$fake" -name guest=vmE -qmp "unix:$dir/e.qmp,server=on,wait=off" \
 	-mem-path "$mnt/e.ram" -log "$dir/e.log" -no-driver &
-pids="$pids $!"
+de_pids="$de_pids $!"
+pids="$pids $de_pids"
 for _ in $(seq 1 50); do
 	sleep 0.2
 	grep -q 'VM vmE: guest statistics every' "$dir/daemon.log" &&
@@ -261,8 +262,7 @@ for _ in $(seq 1 50); do
 done
 grep -q '^stats-interval 2$' "$dir/a.log" || { echo "# vmA's QEMU was not asked for statistics"; rc=1; }
 grep -q 'VM vmA: guest statistics every 2 s (/machine/peripheral-anon/device\[0\])' "$dir/daemon.log" || rc=1
-alloc=$(cat "$SYS/pages_allocated")
-echo $((alloc * 100 / 97)) > "$SYS/budget_pages"
+echo $(($(cat "$SYS/pages_allocated") * 100 / 97)) > "$SYS/budget_pages"
 for _ in $(seq 1 100); do
 	sleep 0.2
 	grep -q 'VM vmE: the balloon did not move' "$dir/daemon.log" &&
@@ -278,6 +278,12 @@ grep -q '^kvmmemd_balloon_limited_total{vm="vmD",file="/d.ram"} [1-9]' "$dir/met
 grep -q '^kvmmemd_guest_available_bytes{vm="vmD",file="/d.ram"} 1048576$' "$dir/metrics" || rc=1
 grep -q '^kvmmemd_balloon_actual_bytes{vm="vmA",file="/a.ram"} [0-9]' "$dir/metrics" || rc=1
 echo 0 > "$SYS/budget_pages"
+# gone again, so that test 9 sees the targets of test 3
+for p in $de_pids; do
+	kill "$p"
+	wait "$p" 2>/dev/null
+done
+rm -f "$mnt/d.ram" "$mnt/e.ram"
 [ $rc -eq 0 ] || { grep 'vmD\|vmE' "$dir/daemon.log" | sed 's/^/# /'; grep 'vmD' "$dir/metrics" | sed 's/^/# /'; }
 tap_result $rc "guest statistics: turned on; a guest short of memory keeps it; no driver is said"
 
