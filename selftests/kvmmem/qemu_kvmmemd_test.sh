@@ -9,7 +9,11 @@
 #   1 the guest boots, and kvmmemd applies its section (shares, min)
 #   2 the free state leaves high: the target kvmmemd sends reaches QEMU
 #     and the guest's balloon follows it (query-balloon's actual within
-#     BALLOON_SLACK_MB of the published balloon target, below GUEST_MB).
+#     BALLOON_SLACK_MB of the published balloon target, below GUEST_MB);
+#     kvmmemd turned on the guest's balloon statistics and saw the
+#     balloon reach its target through BALLOON_CHANGE events (its debug
+#     log).  guest_reserve is low (16M), so that the idle guest's
+#     available memory does not hold the balloon back.
 #     The thresholds are raised so that the state stays soft however much
 #     the balloon frees (else freeing takes the host back to high, and
 #     the target back up, before the test looks), and the section's max
@@ -74,6 +78,7 @@ cat > "$L2_WORK/kvmmemd.conf" <<EOF
 [defaults]
 scan_ms = 500
 qmp_timeout_ms = $((10000 * L2_SLOW))
+guest_reserve = 16M
 
 [vm vm1]
 shares = 700
@@ -91,7 +96,7 @@ l2_start vm1 "$mnt/vm1" $GUEST_MB
 up=1
 l2_wait_ready vm1 "$BOOT_TIMEOUT" && l2_answers vm1 60 && up=0
 [ $up -eq 0 ] || l2_tail vm1
-"$DAEMON" -c "$L2_WORK/kvmmemd.conf" 2> "$L2_WORK/daemon.log" &
+"$DAEMON" -v -c "$L2_WORK/kvmmemd.conf" 2> "$L2_WORK/daemon.log" &
 dpid=$!
 rc=$up
 ino=$(stat -c %i "$mnt/vm1")
@@ -122,6 +127,14 @@ if [ $up -eq 0 ]; then
 			[ $((want - actual)) -le $BALLOON_SLACK_MB ] && { rc=0; break; }
 	done
 	echo "# state $(cat "$SYS/free_state"): balloon target $want MiB, the guest's balloon at $actual MiB"
+	for _ in $(seq 1 30); do
+		grep -q 'VM vm1: the balloon is at its target' "$L2_WORK/daemon.log" && break
+		sleep 1
+	done
+	grep -q 'VM vm1: guest statistics every 2 s (/machine/peripheral-anon/device\[' "$L2_WORK/daemon.log" ||
+		{ echo "# kvmmemd did not turn on the guest's statistics"; rc=1; }
+	grep -q 'VM vm1: the balloon is at its target' "$L2_WORK/daemon.log" ||
+		{ echo "# kvmmemd never saw the balloon reach its target (BALLOON_CHANGE)"; rc=1; }
 fi
 [ $rc -eq 0 ] || sed 's/^/# /' "$L2_WORK/daemon.log"
 tap_result $rc "the target kvmmemd sends reaches QEMU; the balloon follows"
