@@ -33,6 +33,7 @@
 #include "guest.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "qemus.h"
 #include "qmp.h"
 
@@ -372,8 +373,10 @@ static void reload(void)
 	struct config fresh;
 	char err[512];
 
+	notify("RELOADING=1");
 	if (config_load(config_file, &fresh, err, sizeof(err))) {
 		logmsg(L_ERR, "%s; keeping the configuration in force", err);
+		notify("READY=1");
 		return;
 	}
 	if (strcmp(fresh.metrics, cfg.metrics))
@@ -383,6 +386,7 @@ static void reload(void)
 	for (int i = 0; i < nr_vms; i++)
 		vms[i]->applied = false;
 	logmsg(L_INFO, "%s: %zu VMs configured", config_file, cfg.nr_vms);
+	notify("READY=1");
 }
 
 static void answer_metrics(void)
@@ -424,6 +428,7 @@ static void serve(bool once)
 	/* each VM's file and QMP socket, then the metrics socket */
 	struct pollfd pfd[2 * MAX_VMS + 1];
 	long long next_scan = 0;
+	bool ready = false;
 
 	while (!stop_wanted) {
 		long long wait;
@@ -437,6 +442,14 @@ static void serve(bool once)
 		if (now_ms() >= next_scan) {
 			scan();
 			next_scan = now_ms() + cfg.scan_ms;
+		}
+		/* started: every VM found has its policy (systemd's Type=notify) */
+		if (!ready && !once) {
+			int ret = notify("READY=1");
+
+			if (ret)
+				logmsg(L_WARNING, "NOTIFY_SOCKET: %s", strerror(-ret));
+			ready = true;
 		}
 		for (int i = 0; i < nr_vms; i++) {
 			pfd[2 * i] = (struct pollfd){ .fd = vms[i]->fd, .events = POLLPRI };
@@ -509,6 +522,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	logmsg(L_INFO, "%s: %zu VMs configured; started", config_file, cfg.nr_vms);
 	serve(once);
+	notify("STOPPING=1");
 	while (nr_vms)
 		drop_vm(nr_vms - 1, "stopping");
 	config_free(&cfg);
