@@ -11,11 +11,14 @@
 #include "ctl.h"
 #include "qemus.h"
 #include "qmp.h"
+#include "units.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +51,9 @@ static _Noreturn void usage(int status)
 		"  qmp SOCKET JSON                send one QMP command to QEMU's QMP unix\n"
 		"                                 socket and print the reply; fails on an\n"
 		"                                 error reply\n"
-		"  balloon [-t SECONDS] SOCKET|VM MiB\n"
-		"                                 set the guest's memory to MiB via its\n"
+		"  balloon [-t SECONDS] SOCKET|VM SIZE\n"
+		"                                 set the guest's memory to SIZE (MiB, or\n"
+		"                                 with a K, M, G or T suffix) via its\n"
 		"                                 virtio-balloon and wait until it gets\n"
 		"                                 there (default timeout 120 s); VM: the\n"
 		"                                 QMP socket of the QEMU holding its file\n",
@@ -325,7 +329,8 @@ static int find_socket(const char *target, char *sock, size_t len)
 
 static int cmd_balloon(int argc, char **argv)
 {
-	unsigned long long mib, timeout = 120;
+	unsigned long long bytes, timeout = 120;
+	bool in_mib;
 	const char *reply;
 	long long target;
 	char json[128], sock[256];
@@ -342,15 +347,19 @@ static int cmd_balloon(int argc, char **argv)
 	}
 	if (argc != 3)
 		usage(2);
-	ret = parse_count(argv[2], (unsigned long long)(LLONG_MAX / MiB), &mib);
+	/* a bare number is MiB, as before SIZE took suffixes */
+	ret = parse_bytes(argv[2], (unsigned long long)LLONG_MAX, &bytes);
+	in_mib = !ret && isdigit((unsigned char)argv[2][strlen(argv[2]) - 1]);
+	if (in_mib && bytes > (unsigned long long)LLONG_MAX / MiB)
+		ret = -ERANGE;
 	if (ret) {
-		fprintf(stderr, "%s: bad size '%s' MiB: %s\n", prog, argv[2],
+		fprintf(stderr, "%s: bad size '%s': %s\n", prog, argv[2],
 			strerror(-ret));
 		return 2;
 	}
 	if (find_socket(argv[1], sock, sizeof(sock)) || connect_qmp(&q, sock))
 		return 1;
-	target = (long long)(mib * MiB);
+	target = (long long)(in_mib ? bytes * MiB : bytes);
 	snprintf(json, sizeof(json),
 		 "{\"execute\":\"balloon\",\"arguments\":{\"value\":%lld}}", target);
 	ret = execute(&q, json, &reply);

@@ -16,8 +16,8 @@
 #     format, its numbers are sysfs's and the daemon's
 #   6 SIGHUP reloads: a new policy is applied; a bad file is reported with
 #     its line and the policy in force stays
-#   7 kvmmemctl balloon VM: the QMP socket of the QEMU that holds the file,
-#     never that of a QEMU another user runs
+#   7 kvmmemctl balloon VM SIZE (MiB, or with a suffix): the QMP socket of
+#     the QEMU that holds the file, never that of a QEMU another user runs
 #   8 the guest's statistics: turned on at each QEMU; a guest that says it
 #     has less available than guest_reserve is not ballooned further (the
 #     target QEMU gets is raised, counted, said); a guest whose balloon
@@ -234,11 +234,15 @@ tap_result $rc "SIGHUP reloads; a bad file is reported by line and changes nothi
 rc=0
 kvmmemctl balloon -t 10 vmB 6 > "$dir/ctl.log" 2>&1 || rc=1
 [ "$(got b)" = $((6 * 1048576)) ] || rc=1
+kvmmemctl balloon -t 10 vmB 5120K >> "$dir/ctl.log" 2>&1 || rc=1
+[ "$(got b)" = $((5 * 1048576)) ] || rc=1
+kvmmemctl balloon -t 10 vmB 5Q 2>> "$dir/ctl.log"
+[ $? -eq 2 ] || rc=1
 kvmmemctl balloon -t 10 "$mnt/x.ram" 6 >> "$dir/ctl.log" 2>&1
 [ $? -eq 1 ] || rc=1
 grep -q 'x.ram: no QEMU process holds it' "$dir/ctl.log" || rc=1
 [ $rc -eq 0 ] || sed 's/^/# /' "$dir/ctl.log"
-tap_result $rc "kvmmemctl balloon VM: its own QEMU's socket, not another user's"
+tap_result $rc "kvmmemctl balloon VM SIZE: its own QEMU's socket, not another user's"
 
 # 8: two more VMs, started now so that tests 3-7 see the targets of three
 # vmD says it has 1 MiB available; vmE's guest has no balloon driver
