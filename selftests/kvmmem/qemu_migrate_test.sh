@@ -167,6 +167,38 @@ tap_result $rc "the guest runs on dst, its data intact"
 tap_result $rc4 "dst holds frames only for non-zero pages"
 on_dst=$rc
 
+# trace_page_ins on INO | off: records kvmmem_page_in of file INO while
+# on; off says how many gfns were read back more than once, and by whom
+# (the task of each read: QEMU's migration thread, a vCPU, the reclaim
+# side), so that a count above the pages QEMU sent can be told apart.
+T=/sys/kernel/tracing
+trace_page_ins() {
+	[ -w "$T/events/kvmmem/kvmmem_page_in/enable" ] || return 0
+	if [ "$1" = on ]; then
+		echo 0 > "$T/tracing_on"
+		: > "$T/trace"
+		echo 16384 > "$T/buffer_size_kb" 2>/dev/null
+		echo "ino == $2" > "$T/events/kvmmem/kvmmem_page_in/filter"
+		echo 1 > "$T/events/kvmmem/kvmmem_page_in/enable"
+		echo 1 > "$T/tracing_on"
+		return 0
+	fi
+	echo 0 > "$T/events/kvmmem/kvmmem_page_in/enable"
+	echo 0 > "$T/events/kvmmem/kvmmem_page_in/filter"
+	awk '/kvmmem_page_in:/ {
+		task = $1; sub(/-[0-9]+$/, "", task)
+		gfn = $0; sub(/.* gfn=/, "", gfn); sub(/ .*/, "", gfn)
+		reads++; by[task]++
+		if (++n[gfn] == 1) gfns++
+		if (n[gfn] == 2) { twice++; again[task]++ }
+	}
+	END {
+		printf "# page-in trace: %d reads of %d gfns, %d gfns read more than once\n", reads, gfns, twice
+		for (t in by) printf "#   %s: %d reads, %d of them a second read\n", t, by[t], again[t] + 0
+	}' "$T/trace"
+	grep -c 'LOST' "$T/trace" | awk '$1 > 0 { print "#   (the trace lost events)" }'
+}
+
 # 5: on from dst, where pages are out, to src
 rc=1
 quit=0
@@ -177,7 +209,9 @@ if [ $on_dst -eq 0 ]; then
 	out0=$(kvmmem_counter pages_swapped_out)
 	clean0=$(kvmmem_counter pages_swapped_out_clean)
 	ra0=$(kvmmem_counter swap_readahead_pages)
+	trace_page_ins on "$(stat -c %i "$dst/vm2")"
 	migrate vm2 "$dst/vm2" vm3 "$src/vm3"
+	trace_page_ins off
 	in=$(($(kvmmem_counter pages_swapped_in) - in0))
 	went=$(($(kvmmem_counter pages_swapped_out) - out0))
 	clean=$(($(kvmmem_counter pages_swapped_out_clean) - clean0))
