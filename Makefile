@@ -87,16 +87,19 @@ sim-figures:
 
 # Installation (Documentation/kvmmemd.rst, "Installing"): the programs, the
 # uapi header, systemd units, a modules-load.d entry, an example
-# configuration (an existing one is kept), the documentation, and the
+# configuration (an existing one is kept), man pages, the documentation, and the
 # module's sources for DKMS, which `dkms install` then builds for every
 # kernel (run only for a real install: DESTDIR empty and dkms present).
 PREFIX ?= /usr
 VERSION ?= 0.1
 UNITDIR ?= /lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
 DKMS_SRC = $(DESTDIR)$(PREFIX)/src/kvmmem-$(VERSION)
 INSTALLED = $(PREFIX)/bin/kvmmemctl $(PREFIX)/sbin/kvmmemd \
 	$(PREFIX)/include/linux/kvmmem.h $(UNITDIR)/kvmmemd.service \
-	$(UNITDIR)/run-kvmmem.mount $(PREFIX)/lib/modules-load.d/kvmmem.conf
+	$(UNITDIR)/run-kvmmem.mount $(PREFIX)/lib/modules-load.d/kvmmem.conf \
+	$(MANDIR)/man8/kvmmemd.8 $(MANDIR)/man8/kvmmemctl.8 \
+	$(MANDIR)/man5/kvmmemd.conf.5
 
 install: userspace
 	install -D -m 0755 userspace/build/kvmmemctl $(DESTDIR)$(PREFIX)/bin/kvmmemctl
@@ -108,6 +111,9 @@ install: userspace
 		$(DESTDIR)$(PREFIX)/lib/modules-load.d/kvmmem.conf
 	test -e $(DESTDIR)/etc/kvmmem/kvmmemd.conf || \
 		install -D -m 0644 packaging/kvmmemd.conf $(DESTDIR)/etc/kvmmem/kvmmemd.conf
+	install -D -m 0644 packaging/man/kvmmemd.8 $(DESTDIR)$(MANDIR)/man8/kvmmemd.8
+	install -D -m 0644 packaging/man/kvmmemctl.8 $(DESTDIR)$(MANDIR)/man8/kvmmemctl.8
+	install -D -m 0644 packaging/man/kvmmemd.conf.5 $(DESTDIR)$(MANDIR)/man5/kvmmemd.conf.5
 	install -d $(DESTDIR)$(PREFIX)/share/doc/kvmmem
 	install -m 0644 Documentation/*.rst $(DESTDIR)$(PREFIX)/share/doc/kvmmem/
 	install -d $(DKMS_SRC)/module $(DKMS_SRC)/uapi/linux
