@@ -371,26 +371,27 @@ static int cmd_balloon(int argc, char **argv)
 	return ret;
 }
 
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "stats", cmd_stats },
+	{ "qmp", cmd_qmp },
+	{ "balloon", cmd_balloon },
+	{ "status", cmd_status },
+	{ "watch", cmd_watch },
+	{ "show", cmd_show },
+	{ "set", cmd_set },
+	{ "knobs", cmd_knobs },
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		usage(2);
-	if (!strcmp(argv[1], "stats"))
-		return cmd_stats(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "qmp"))
-		return cmd_qmp(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "balloon"))
-		return cmd_balloon(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "status"))
-		return cmd_status(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "watch"))
-		return cmd_watch(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return cmd_show(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "set"))
-		return cmd_set(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "knobs"))
-		return cmd_knobs(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		usage(0);
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
