@@ -88,6 +88,15 @@ kvmmem_file_resident() {
 	kvmmem_file_stat "$1" resident
 }
 
+# l2_mount DIR: a kvmmem mount of 1 GiB on DIR (created) for a test, or
+# bail out; sets mounted=1 for the test's cleanup.
+l2_mount() {
+	mkdir -p "$1"
+	mount -t kvmmem -o size=1G none "$1" || tap_bail "cannot mount kvmmem on $1"
+	# shellcheck disable=SC2034 # the test's cleanup reads it
+	mounted=1
+}
+
 # l2_store FILE MiB: a loop device over a new sparse file FILE of MiB, to
 # be a mount's swapfile=; prints the device.
 l2_store() {

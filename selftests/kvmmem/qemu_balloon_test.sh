@@ -61,9 +61,7 @@ l2_preflight $NTESTS qemu_balloon kvmmemctl
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$mnt"
-mount -t kvmmem -o size=1G none "$mnt" || tap_bail "cannot mount kvmmem"
-mounted=1
+l2_mount "$mnt"
 start_kb=$(kvmmem_held_kb)
 echo "# kvmmem holds $start_kb KiB before the test"
 

@@ -70,9 +70,7 @@ command -v "$DAEMON" >/dev/null || tap_skip_all $NTESTS qemu_kvmmemd "no kvmmemd
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$mnt"
-mount -t kvmmem -o size=1G none "$mnt" || tap_bail "cannot mount kvmmem"
-mounted=1
+l2_mount "$mnt"
 start_kb=$(kvmmem_held_kb)
 cat > "$L2_WORK/kvmmemd.conf" <<EOF
 [defaults]

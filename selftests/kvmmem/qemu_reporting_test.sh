@@ -54,9 +54,7 @@ l2_preflight $NTESTS qemu_reporting
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$mnt"
-mount -t kvmmem -o size=1G none "$mnt" || tap_bail "cannot mount kvmmem"
-mounted=1
+l2_mount "$mnt"
 start_kb=$(kvmmem_held_kb)
 reported_start=$(kvmmem_counter free_reported_pages)
 ballooned_start=$(kvmmem_counter ballooned_pages)

@@ -182,9 +182,7 @@ save_knobs
 set_knob run 0
 set_knob pages_to_scan $SCAN_PAGES
 set_knob sleep_millisecs $SCAN_SLEEP_MS
-mkdir -p "$mnt"
-mount -t kvmmem -o size=1G none "$mnt" || tap_bail "cannot mount kvmmem"
-mounted=1
+l2_mount "$mnt"
 start_pages=$(kvmmem_counter pages_allocated)
 echo "# kvmmem holds $start_pages pages before the test; scanner: $SCAN_PAGES pages every $SCAN_SLEEP_MS ms"
 
