@@ -20,7 +20,12 @@
 #     keeps the target below the guest's size
 #   3 back to high: the balloon deflates to all of the guest, which
 #     still answers
-#   4 kvmmemd stops on SIGTERM, QEMU quits, every frame is given back
+#   4 a guest without a balloon driver (vm2, booted with kvmmem_noballoon,
+#     which its /init reads): kvmmemd says its balloon did not move, the
+#     module counts it uncooperative and pages it (the mount has a store),
+#     and the guest still answers
+#   5 kvmmemd stops on SIGTERM, QEMU quits, every frame and slot is given
+#     back
 set -u
 
 for lib in "$(dirname "$0")" "${KVMMEM_SELFTESTS:-/selftests}"; do
@@ -37,15 +42,19 @@ BALLOON_SLACK_MB=8
 DAEMON=${KVMMEMD:-kvmmemd}
 SYS=/sys/kernel/mm/kvmmem
 PG=4096
-NTESTS=4
+NTESTS=5
+GUEST2_MB=128
+FILL2_MB=64
 
 L2_WORK=$(mktemp -d /tmp/qemu_kvmmemd.XXXXXX)
 mnt=$L2_WORK/mnt
 mounted=0
+loopdev=""
 dpid=""
 old_high=""
 old_soft=""
 old_period=""
+old_timeout=""
 
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
@@ -53,7 +62,9 @@ cleanup() {
 	l2_kill_all
 	restore_thresholds
 	[ -z "$old_period" ] || echo "$old_period" > "$SYS/sample_period_ms"
+	[ -z "$old_timeout" ] || echo "$old_timeout" > "$SYS/balloon_timeout_ms"
 	[ "$mounted" -eq 0 ] || umount "$mnt" 2>/dev/null || true
+	[ -z "$loopdev" ] || losetup -d "$loopdev" 2>/dev/null || true
 	rm -rf "$L2_WORK"
 }
 
@@ -65,12 +76,25 @@ restore_thresholds() {
 	old_high=""
 }
 
+# soft: raised thresholds keep the state soft however much the balloon frees
+enter_soft() {
+	old_high=$(cat "$SYS/free_high_percent")
+	old_soft=$(cat "$SYS/free_soft_percent")
+	echo 99 > "$SYS/free_high_percent"
+	echo 98 > "$SYS/free_soft_percent"	# soft below 98% free, until 99%
+}
+
 l2_preflight $NTESTS qemu_kvmmemd kvmmemctl
 command -v "$DAEMON" >/dev/null || tap_skip_all $NTESTS qemu_kvmmemd "no kvmmemd in PATH"
+[ -e /dev/loop-control ] || tap_skip_all $NTESTS qemu_kvmmemd "no loop devices"
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-l2_mount "$mnt"
+mkdir -p "$mnt"
+loopdev=$(l2_store "$L2_WORK/store" 512) || tap_bail "no loop device for the store"
+mount -t kvmmem -o "size=1G,swapfile=$loopdev" none "$mnt" ||
+	tap_bail "cannot mount kvmmem with swapfile=$loopdev"
+mounted=1
 start_kb=$(kvmmem_held_kb)
 cat > "$L2_WORK/kvmmemd.conf" <<EOF
 [defaults]
@@ -112,10 +136,7 @@ rc=1
 if [ $up -eq 0 ]; then
 	old_period=$(cat "$SYS/sample_period_ms")
 	echo 200 > "$SYS/sample_period_ms"	# the state follows within 0.2 s
-	old_high=$(cat "$SYS/free_high_percent")
-	old_soft=$(cat "$SYS/free_soft_percent")
-	echo 99 > "$SYS/free_high_percent"
-	echo 98 > "$SYS/free_soft_percent"	# soft below 98% free, until 99%
+	enter_soft
 	end=$(($(date +%s) + CMD_TIMEOUT))
 	while [ "$(date +%s)" -lt $end ]; do
 		sleep 1
@@ -153,14 +174,51 @@ fi
 tap_result $rc "back to high: the balloon deflates, the guest answers"
 
 # 4
+rc=1
+if [ $up -eq 0 ]; then
+	append=$L2_APPEND
+	L2_APPEND="$append kvmmem_noballoon"
+	l2_start vm2 "$mnt/vm2" $GUEST2_MB
+	L2_APPEND=$append
+	if l2_wait_ready vm2 "$BOOT_TIMEOUT" && l2_console vm2 | grep -q 'balloon absent' &&
+	   l2_run vm2 "$CMD_TIMEOUT" "dd if=/dev/urandom of=/dev/shm/fill bs=1M count=$FILL2_MB"; then
+		ino2=$(stat -c %i "$mnt/vm2")
+		old_timeout=$(cat "$SYS/balloon_timeout_ms")
+		echo 3000 > "$SYS/balloon_timeout_ms"
+		enter_soft
+		end=$(($(date +%s) + CMD_TIMEOUT))
+		while [ "$(date +%s)" -lt $end ]; do
+			sleep 1
+			out=$(cat "$SYS/backends/$ino2/swapped_out")
+			grep -q 'VM vm2: the balloon did not move' "$L2_WORK/daemon.log" &&
+				[ "$(cat "$SYS/backends/$ino2/uncooperative")" = 1 ] &&
+				[ "$out" -gt 0 ] && { rc=0; break; }
+		done
+		echo "# vm2: state $(cat "$SYS/free_state"), balloon target $(($(cat "$SYS/backends/$ino2/balloon_target") * PG / 1048576)) MiB, uncooperative $(cat "$SYS/backends/$ino2/uncooperative"), $out pages out"
+		restore_thresholds
+		echo "$old_timeout" > "$SYS/balloon_timeout_ms"
+		old_timeout=""
+		l2_answers vm2 60 || rc=1
+	else
+		l2_tail vm2
+	fi
+fi
+[ $rc -eq 0 ] || grep 'vm2' "$L2_WORK/daemon.log" | sed 's/^/# /'
+tap_result $rc "a guest without a balloon driver: said, counted uncooperative, paged; it answers"
+
+# 5
 rc=0
 kill -TERM "$dpid"
 wait "$dpid" || rc=1
 dpid=""
 grep -q 'VM vm1: balloon target' "$L2_WORK/daemon.log" || rc=1
 l2_quit vm1 60 || rc=1
+l2_quit vm2 60 || rc=1
 umount "$mnt" || rc=1
 mounted=0
+losetup -d "$loopdev" || rc=1
+loopdev=""
+[ "$(kvmmem_counter swap_slots_used)" -eq 0 ] || { echo "# swap_slots_used $(kvmmem_counter swap_slots_used)"; rc=1; }
 kvmmem_frames_back "$start_kb" || rc=1
-tap_result $rc "kvmmemd stops on SIGTERM; QEMU quits; every frame is given back"
+tap_result $rc "kvmmemd stops on SIGTERM; QEMU quits; every frame and slot is given back"
 exit $((tap_failed > 0))

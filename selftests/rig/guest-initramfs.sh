@@ -101,8 +101,10 @@ install_modules() {
 write_init() {
 	cat >"$stage/init" <<'EOF'
 #!/bin/sh
-# kvmmem L2 test guest: load the balloon driver, announce readiness on the
-# console, then serve a shell on it for the test to type into.
+# kvmmem L2 test guest: load the balloon driver (not with kvmmem_noballoon
+# on the kernel command line: a guest that cannot balloon), announce
+# readiness on the console, then serve a shell on it for the test to type
+# into.
 mount -t devtmpfs dev /dev
 exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
@@ -111,6 +113,9 @@ mkdir -p /dev/shm /dev/pts
 # Tests fill guest memory through this tmpfs; let it take most of RAM.
 mount -t tmpfs -o size=90% shm /dev/shm
 for m in /lib/modules/*.ko; do
+	case "$m" in
+	*/virtio_balloon.ko) grep -qw kvmmem_noballoon /proc/cmdline && continue ;;
+	esac
 	insmod "$m" || echo "kvmmem-guest: insmod $m failed"
 done
 balloon=absent
