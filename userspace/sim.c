@@ -5,11 +5,16 @@
  * with time, and shows allocations and idle memory estimates over time
  * as a table and as an SVG chart.
  *
- *   kvmmem-sim [-o FILE.svg] [-t TAX] [-s SEED] [-q] SCENARIO
+ *   kvmmem-sim [-o FILE.svg] [-t TAX] [-s SEED] [-p POLICY] [-f PCT] [-q]
+ *              SCENARIO
  *
  *   -o FILE   write the chart to FILE
  *   -t TAX    use this tax rate (percent) throughout; ignores "tax" lines
  *   -s SEED   override the scenario's seed
+ *   -p POLICY set targets with another host's balloon policy instead of
+ *             kvmmem's: mom, pvestatd or squeezed (peers.c); kvmmem's
+ *             estimates still run, for the chart
+ *   -f PCT    override the scenario's guest_free=
  *   -q        no table: only the summary lines
  *
  * Scenario files: one directive a line, "#" starts a comment.  Sizes are
@@ -19,7 +24,7 @@
  *
  *   title TEXT
  *   host budget=SIZE [tax=PCT] [period=T] [tick=T] [samples=N]
- *        [rate=SIZE] [duration=T] [seed=N]
+ *        [rate=SIZE] [duration=T] [seed=N] [guest_free=PCT]
  *   vm NAME [shares=N] [min=SIZE] max=SIZE [init=SIZE]
  *   ws NAME T SIZE
  *   tax T PCT
@@ -30,7 +35,10 @@
  * the simulation step (default 5 s, must divide the period), samples the
  * pages sampled per VM per period (default 100), rate how much memory
  * reclamation or growth can move per VM per second (default 1M),
- * duration the simulated time (default 1h), seed the PRNG seed.
+ * duration the simulated time (default 1h), seed the PRNG seed,
+ * guest_free the share of a guest's memory outside its working set that
+ * it reports free to the other policies (default 0: a guest keeps it as
+ * page cache, which counts as used).
  * vm (at most 8): shares (default 1000), min (default 0), max (required),
  * init the allocation at t = 0 (default 0).  ws: from time T on, VM NAME's working
  * set is SIZE (default 0).  tax: from time T on, the tax rate is PCT.
@@ -46,6 +54,10 @@
  * is given, as a page cache does).  At the end of a period the estimator
  * folds the period in and the targets are recomputed from the estimates
  * with the whole budget.  The PRNG is seeded, so runs are reproducible.
+ * With -p, the other policy sets the targets every PEER_INTERVAL seconds
+ * instead.  The summary says, per VM, its working-set shortfall (the
+ * working set it lacked, integrated over time) and the idle memory it
+ * held, both in MB-minutes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -54,6 +66,7 @@
 #include <string.h>
 
 #include "../module/policy.h"
+#include "peers.h"
 #include "plot.h"
 
 #define PAGE_SIZE	4096ULL
@@ -78,6 +91,7 @@ struct sim_vm {
 	u64 min, max, init;	/* pages */
 	u64 alloc, target, ws;	/* pages */
 	u64 period_alloc;	/* allocation when the period began */
+	double lacked, held;	/* MB-minutes: working set lacked, idle held */
 	struct kvmmem_policy_idle idle;
 	struct sample *samples;
 	u32 nsamples;
@@ -108,6 +122,8 @@ struct scenario {
 	int nev;
 	int plot_vm;	/* -1: allocations of all VMs */
 	int tax_forced;	/* -1, or the -t rate */
+	enum peer peer;	/* -p: another policy sets the targets */
+	unsigned int guest_free;	/* percent of idle memory reported free */
 };
 
 static const char *const colors[MAX_VMS] = {
@@ -232,6 +248,8 @@ static void parse_host(struct scenario *sc, char **save)
 			sc->duration = parse_time(v);
 		else if (kv(tok, "seed", &v))
 			sc->seed = parse_num(v, "", NULL);
+		else if (kv(tok, "guest_free", &v))
+			sc->guest_free = parse_num(v, "", NULL);
 		else
 			die("unknown host setting", tok);
 	}
@@ -344,6 +362,8 @@ static void check_scenario(struct scenario *sc)
 		die("the tick must divide the period", path);
 	if (sc->tax > KVMMEM_POLICY_TAX_MAX)
 		die("tax rate above 99", path);
+	if (sc->guest_free > 100)
+		die("guest_free above 100", path);
 	if (!sc->samples || sc->samples > MAX_SAMPLES)
 		die("samples must be 1..100000", path);
 	if (sc->duration < 2 * sc->tick)
@@ -483,6 +503,42 @@ static void compute_targets(struct scenario *sc)
 		sc->vms[i].target = pv[i].target;
 }
 
+/* The other policy (-p) sets every VM's target from what it sees. */
+static void peer_run(struct scenario *sc)
+{
+	struct peer_vm pv[MAX_VMS];
+	int i;
+
+	for (i = 0; i < sc->nvms; i++) {
+		const struct sim_vm *vm = &sc->vms[i];
+
+		pv[i] = (struct peer_vm){
+			.alloc = vm->alloc,
+			.unused = (vm->alloc - active_pages(vm)) * sc->guest_free / 100,
+			.min = vm->min, .max = vm->max, .shares = vm->shares,
+			.target = vm->target,
+		};
+	}
+	peer_targets(sc->peer, pv, sc->nvms, sc->budget, (u64)(MB / PAGE_SIZE));
+	for (i = 0; i < sc->nvms; i++)
+		sc->vms[i].target = pv[i].target;
+}
+
+/* Adds @seconds of each VM's shortfall and idle memory. */
+static void account(struct scenario *sc, unsigned long seconds)
+{
+	int i;
+
+	for (i = 0; i < sc->nvms; i++) {
+		struct sim_vm *vm = &sc->vms[i];
+
+		if (vm->ws > vm->alloc)
+			vm->lacked += to_mb(vm->ws - vm->alloc) * seconds / 60;
+		else
+			vm->held += to_mb(vm->alloc - vm->ws) * seconds / 60;
+	}
+}
+
 static void record(struct scenario *sc, size_t k)
 {
 	int i;
@@ -542,6 +598,11 @@ static void print_summary(const struct scenario *sc, unsigned long t)
 		       i ? ";" : "", vm->name, to_mb(vm->alloc), to_mb(vm->target),
 		       100 * frac(kvmmem_policy_idle_estimate(&vm->idle)));
 	}
+	printf("\n# %s: working set lacked / idle memory held (MB-minutes):",
+	       peer_name(sc->peer));
+	for (i = 0; i < sc->nvms; i++)
+		printf("%s %s %.0f / %.0f", i ? ";" : "", sc->vms[i].name,
+		       sc->vms[i].lacked, sc->vms[i].held);
 	printf("\n");
 }
 
@@ -580,6 +641,11 @@ static void simulate(struct scenario *sc, bool quiet, double *minutes)
 		sc->tax = sc->tax_forced;
 	next = apply_events(sc, next, 0, quiet);
 	compute_targets(sc);
+	if (sc->peer) {
+		for (i = 0; i < sc->nvms; i++)
+			sc->vms[i].target = sc->vms[i].alloc;
+		peer_run(sc);
+	}
 	if (!quiet)
 		print_header(sc);
 	record(sc, 0);
@@ -594,11 +660,15 @@ static void simulate(struct scenario *sc, bool quiet, double *minutes)
 			touch(&sc->vms[i], in_period + sc->tick);
 		}
 		move_allocations(sc);
+		account(sc, sc->tick);
 		t += sc->tick;
+		if (sc->peer && t % PEER_INTERVAL < sc->tick)
+			peer_run(sc);
 		if (t % sc->period == 0) {
 			for (i = 0; i < sc->nvms; i++)
 				kvmmem_policy_idle_end(&sc->vms[i].idle);
-			compute_targets(sc);
+			if (!sc->peer)
+				compute_targets(sc);
 			if (!quiet)
 				print_row(sc, t);
 		}
@@ -697,12 +767,13 @@ int main(int argc, char **argv)
 	};
 	const char *svg = NULL;
 	long seed = -1;
+	int guest_free = -1;
 	bool quiet = false;
 	double *minutes;
 	size_t points;
 	int c, i;
 
-	while ((c = getopt(argc, argv, "o:t:s:q")) != -1) {
+	while ((c = getopt(argc, argv, "o:t:s:p:f:q")) != -1) {
 		switch (c) {
 		case 'o':
 			svg = optarg;
@@ -716,12 +787,22 @@ int main(int argc, char **argv)
 		case 's':
 			seed = atol(optarg);
 			break;
+		case 'p':
+			if (peer_parse(optarg) < 0)
+				die("policy must be kvmmem, mom, pvestatd or squeezed", optarg);
+			sc.peer = (enum peer)peer_parse(optarg);
+			break;
+		case 'f':
+			guest_free = atoi(optarg);
+			if (guest_free < 0 || guest_free > 100)
+				die("guest_free must be 0..100", optarg);
+			break;
 		case 'q':
 			quiet = true;
 			break;
 		default:
 			fprintf(stderr, "usage: kvmmem-sim [-o FILE.svg] "
-				"[-t TAX] [-s SEED] [-q] SCENARIO\n");
+				"[-t TAX] [-s SEED] [-p POLICY] [-f PCT] [-q] SCENARIO\n");
 			return EXIT_FAILURE;
 		}
 	}
@@ -732,6 +813,8 @@ int main(int argc, char **argv)
 	load(&sc, argv[optind]);
 	if (seed >= 0)
 		sc.seed = seed;
+	if (guest_free >= 0)
+		sc.guest_free = (unsigned int)guest_free;
 	rng = (sc.seed + 1) * 0x9e3779b97f4a7c15ULL | 1;
 
 	points = sc.duration / sc.tick + 1;

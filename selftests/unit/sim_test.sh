@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# sim_test.sh: kvmmem-sim's models of other balloon policies (peers.c),
+# on the idle-tax scenario (two VMs of at most 256 MB on 358 MB, one idle
+# at 16 MB, one busy at 256 MB from 64 MB), against hand-computed ends:
+#
+#   1 squeezed: one fraction for both, 358 / 2 = 179.0 MB each
+#   2 pvestatd: 80% of the host split by equal shares, 143.2 MB each
+#   3 MOM with guests that cache: the host stays under pressure and the
+#     idle VM reports nothing free, so nothing moves (256.0 and 64.0 MB)
+#   4 MOM with guests that leave idle memory free: the idle VM goes down
+#     to about its working set plus 20% and the busy one gets 256.0 MB
+#   5 kvmmem at tax 75: the busy VM gets 256.0 MB, the idle one what is
+#     left (102.0 MB)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sim=$top/userspace/build/kvmmem-sim
+scn=$top/userspace/scenarios/idle-tax.scn
+n=0
+failed=0
+result() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+echo "TAP version 13"
+echo "1..5"
+make -s -C "$top/userspace" build/kvmmem-sim >/dev/null || { echo "Bail out! kvmmem-sim does not build"; exit 1; }
+
+# ends POLICY GUEST_FREE: "IDLE BUSY", the final allocations in MB
+ends() {
+	"$sim" -q -t 75 -p "$1" -f "$2" "$scn" |
+		sed -n 's/^# t=3600s.*idle alloc \([0-9.]*\) MB.*busy alloc \([0-9.]*\) MB.*/\1 \2/p'
+}
+
+check() {	# check DESCRIPTION WANT POLICY GUEST_FREE
+	got=$(ends "$3" "$4")
+	[ "$got" = "$2" ] || echo "# $3 -f $4: got '$got', want '$2'"
+	result "$([ "$got" = "$2" ] && echo 0 || echo 1)" "$1"
+}
+
+check "squeezed: one fraction for both, 179.0 MB each" "179.0 179.0" squeezed 0
+check "pvestatd: 80% of the host by equal shares, 143.2 MB each" "143.2 143.2" pvestatd 0
+check "MOM, guests that cache: nothing moves" "256.0 64.0" mom 0
+got=$(ends mom 100)
+idle=${got% *}
+echo "# mom -f 100: $got"
+result "$([ "${got#* }" = 256.0 ] && [ "${idle%.*}" -ge 19 ] && [ "${idle%.*}" -le 40 ] && echo 0 || echo 1)" \
+	"MOM, guests that leave idle memory free: the idle VM near its working set + 20%"
+check "kvmmem at tax 75: the busy VM gets all it touches" "102.0 256.0" kvmmem 0
+exit $((failed > 0))
