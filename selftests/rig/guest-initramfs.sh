@@ -114,7 +114,7 @@ mkdir -p /dev/shm /dev/pts
 mount -t tmpfs -o size=90% shm /dev/shm
 for m in /lib/modules/*.ko; do
 	case "$m" in
-	*/virtio_balloon.ko) grep -qw kvmmem_noballoon /proc/cmdline && continue ;;
+	*-virtio_balloon.ko) grep -qw kvmmem_noballoon /proc/cmdline && continue ;;
 	esac
 	insmod "$m" || echo "kvmmem-guest: insmod $m failed"
 done
