@@ -89,9 +89,9 @@ migrate_status() {
 migrate() {
 	local sock=$L2_WORK/mig-$3.sock t0 now i=0
 	before=$(resident_of "$2")
-	L2_QEMU_ARGS="-incoming unix:$sock"
+	L2_QEMU_ARGS="$THREADS -incoming unix:$sock"
 	l2_start "$3" "$4" $GUEST_MB
-	L2_QEMU_ARGS=
+	L2_QEMU_ARGS=$THREADS
 	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do
 		sleep 0.2
 		i=$((i + 1))
@@ -127,6 +127,10 @@ mounted="$src"
 mount -t kvmmem -o "size=${DST_MB}M,swapfile=$loopdev" none "$dst" ||
 	tap_bail "cannot mount kvmmem on $dst with swapfile=$loopdev"
 mounted="$mounted $dst"
+
+# QEMU names its threads (live_migration, CPU 0/KVM) for trace_page_ins
+THREADS="-name debug-threads=on"
+L2_QEMU_ARGS=$THREADS
 
 # 1: boot, data, balloon
 rc=1
@@ -169,8 +173,9 @@ on_dst=$rc
 
 # trace_page_ins on INO | off: records kvmmem_page_in of file INO while
 # on; off says how many gfns were read back more than once, and by whom
-# (the task of each read: QEMU's migration thread, a vCPU, the reclaim
-# side), so that a count above the pages QEMU sent can be told apart.
+# (the thread of each read: QEMU's migration thread, a vCPU, named by
+# debug-threads=on), so that a count above the pages QEMU sent can be
+# told apart.
 T=/sys/kernel/tracing
 trace_page_ins() {
 	[ -w "$T/events/kvmmem/kvmmem_page_in/enable" ] || return 0
