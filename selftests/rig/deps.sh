@@ -22,7 +22,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # table; socat to ask L1's QEMU monitor for its registers when it stalls;
 # dwarves for pahole, which 6.12's module build runs (its linux-kbuild
 # package depends on it: unpacked rather than installed, it brings no
-# dependencies of its own).
+# dependencies of its own); debhelper, dh-dkms and lintian to build and
+# check the Debian packages (selftests/unit/deb_test.sh; dh-dkms brings
+# the debhelper addon only, not dkms).
 PACKAGES=(
 	qemu-system-x86
 	busybox-static
@@ -34,6 +36,9 @@ PACKAGES=(
 	libxxhash-dev
 	socat
 	dwarves
+	debhelper
+	dh-dkms
+	lintian
 )
 
 rig_install_packages "${PACKAGES[@]}"
