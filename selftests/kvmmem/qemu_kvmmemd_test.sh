@@ -21,9 +21,9 @@
 #   3 back to high: the balloon deflates to all of the guest, which
 #     still answers
 #   4 a guest without a balloon driver (vm2, booted with kvmmem_noballoon,
-#     which its /init reads): kvmmemd says its balloon did not move, the
-#     module counts it uncooperative and pages it (the mount has a store),
-#     and the guest still answers
+#     which its /init reads; it writes FILL2_MB): kvmmemd says its balloon
+#     did not move, the module counts it uncooperative and pages it (the
+#     mount has a store), and the guest still answers
 #   5 kvmmemd stops on SIGTERM, QEMU quits, every frame and slot is given
 #     back
 set -u
@@ -43,8 +43,8 @@ DAEMON=${KVMMEMD:-kvmmemd}
 SYS=/sys/kernel/mm/kvmmem
 PG=4096
 NTESTS=5
-GUEST2_MB=128
-FILL2_MB=64
+GUEST2_MB=256
+FILL2_MB=96
 
 L2_WORK=$(mktemp -d /tmp/qemu_kvmmemd.XXXXXX)
 mnt=$L2_WORK/mnt
