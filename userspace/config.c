@@ -84,6 +84,8 @@ static int set_default(struct parser *p, struct config *cfg, const char *key,
 
 	if (!strcmp(key, "qmp_dir"))
 		return copy_path(p, cfg->qmp_dir, value, key);
+	if (!strcmp(key, "record"))
+		return copy_path(p, cfg->record, value, key);
 	if (!strcmp(key, "metrics")) {
 		if (value[0] == '/')
 			return copy_path(p, cfg->metrics, value, key);
@@ -139,7 +141,7 @@ static int set_default(struct parser *p, struct config *cfg, const char *key,
 		cfg->scan_ms = (int)v;
 		return 0;
 	}
-	return error(p, "unknown key '%s' in [defaults] (qmp_dir, qmp_timeout_ms, scan_ms, metrics, trusted_uids, guest_stats_s, guest_reserve)",
+	return error(p, "unknown key '%s' in [defaults] (qmp_dir, qmp_timeout_ms, scan_ms, metrics, trusted_uids, guest_stats_s, guest_reserve, record)",
 		     key);
 }
 

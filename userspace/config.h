@@ -25,6 +25,7 @@ struct vm_config {
 struct config {
 	char qmp_dir[CONFIG_PATH_MAX];	/* sockets as NAME.qmp, or "" */
 	char metrics[CONFIG_PATH_MAX];	/* ADDRESS:PORT or a socket, or "" */
+	char record[CONFIG_PATH_MAX];	/* each scan's numbers appended, or "" */
 	int qmp_timeout_ms;		/* per QMP exchange */
 	int scan_ms;			/* how often VMs are looked for */
 	int guest_stats_s;		/* balloon statistics interval, 0: off */

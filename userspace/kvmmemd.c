@@ -119,6 +119,15 @@ static struct vm *find_vm(dev_t dev, ino_t ino)
 	return NULL;
 }
 
+/* The watched VM whose file has inode @ino (sysfs knows no device). */
+static const struct vm *find_vm_ino(unsigned long ino)
+{
+	for (int i = 0; i < nr_vms; i++)
+		if (vms[i]->ino == ino)
+			return vms[i];
+	return NULL;
+}
+
 static void add_vm(const char *path, const struct stat *st)
 {
 	struct vm *vm;
@@ -351,6 +360,52 @@ static void stats_on(void)
 	}
 }
 
+/* ---- the record ---------------------------------------------------------- */
+
+/*
+ * With record = PATH, each scan appends a line per VM (kvmmemd.rst,
+ * "The record"), for kvmmem-plot and for the operator's own tools.  The
+ * file is opened for each scan, so that it can be rotated.
+ */
+static void record_scan(void)
+{
+	static long long start;
+	struct backend *b;
+	char state[16] = "?";
+	FILE *f;
+	int nb;
+
+	if (!cfg.record[0])
+		return;
+	if (!start)
+		start = now_ms();
+	nb = backends_read(&b);
+	if (nb < 0)
+		return;
+	f = fopen(cfg.record, "ae");
+	if (!f) {
+		logmsg(L_WARNING, "record %s: %s", cfg.record, strerror(errno));
+		free(b);
+		return;
+	}
+	read_attr(sysfs_dir(), "free_state", state, sizeof(state));
+	if (!fseek(f, 0, SEEK_END) && !ftell(f))
+		fputs("# seconds vm size resident target balloon_target ballooned swapped_out sharing active% state (MiB)\n", f);
+	for (int i = 0; i < nb; i++) {
+		const struct vm *vm = find_vm_ino(b[i].ino);
+		const double pg = 4096.0 / MiB;
+
+		fprintf(f, "%.1f %s %.1f %.1f %.1f %.1f %.1f %.1f %.1f %ld %s\n",
+			(now_ms() - start) / 1000.0,
+			vm ? vm->name : strrchr(b[i].path, '/') ? strrchr(b[i].path, '/') + 1 : b[i].path,
+			(double)b[i].size / MiB, b[i].resident * pg, b[i].target * pg,
+			b[i].balloon_target * pg, (b[i].ballooned + b[i].free_reported) * pg,
+			b[i].swapped_out * pg, b[i].sharing * pg, b[i].active, state);
+	}
+	fclose(f);
+	free(b);
+}
+
 /* ---- main loop ----------------------------------------------------------- */
 
 static void scan(void)
@@ -366,6 +421,7 @@ static void scan(void)
 		if (!vms[i]->applied)
 			apply_policy(vms[i]);
 	stats_on();
+	record_scan();
 }
 
 static void reload(void)

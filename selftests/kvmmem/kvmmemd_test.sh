@@ -13,7 +13,8 @@
 #     does not stop the others
 #   4 back to high: the targets go back to all of the guest
 #   5 metrics: a scrape over HTTP (busybox wget) is valid exposition
-#     format, its numbers are sysfs's and the daemon's
+#     format, its numbers are sysfs's and the daemon's; the record (record =)
+#     has a line per VM and scan
 #   6 SIGHUP reloads: a new policy is applied; a bad file is reported with
 #     its line and the policy in force stays
 #   7 kvmmemctl balloon VM SIZE (MiB, or with a suffix): the QMP socket of
@@ -103,6 +104,7 @@ cat > "$conf" <<EOF
 qmp_timeout_ms = 500
 scan_ms = 300
 metrics = 127.0.0.1:$PORT
+record = $dir/record
 
 [vm vmA]
 shares = 300
@@ -210,8 +212,11 @@ grep -q "^kvmmem_pages_allocated [0-9]" "$dir/metrics" || rc=1
 bad=$(grep -v '^# \(HELP\|TYPE\) ' "$dir/metrics" |
 	grep -cv '^[a-zA-Z_:][a-zA-Z0-9_:]*\({[a-z_]*="[^"]*"\(,[a-z_]*="[^"]*"\)*}\)\? [0-9][0-9.e+]*$')
 [ "$bad" -eq 0 ] || { echo "# $bad lines are not exposition format"; rc=1; }
+head -n 1 "$dir/record" | grep -q '^# seconds vm size resident' || { echo "# the record has no header"; rc=1; }
+[ "$(grep -c '^[0-9.]* vmA 8\.0 [0-9.]* [0-9.]* [0-9.]* [0-9.]* [0-9.]* [0-9.]* [0-9]* [a-z]*$' "$dir/record")" -ge 5 ] ||
+	{ echo "# the record has too few lines of vmA:"; tail -n 5 "$dir/record" | sed 's/^/#   /'; rc=1; }
 [ $rc -eq 0 ] || head -n 40 "$dir/metrics" | sed 's/^/# /'
-tap_result $rc "metrics: a scrape is exposition format, with sysfs's and the daemon's numbers"
+tap_result $rc "metrics: a scrape is exposition format, with sysfs's and the daemon's numbers; the record"
 
 # 6
 rc=0

@@ -13,6 +13,8 @@
 #     to about its working set plus 20% and the busy one gets 256.0 MB
 #   5 kvmmem at tax 75: the busy VM gets 256.0 MB, the idle one what is
 #     left (102.0 MB)
+#   6 kvmmem-plot draws a kvmmemd record (a VM that appears late, too) as
+#     an SVG with two lines per VM, and refuses a malformed record
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sim=$top/userspace/build/kvmmem-sim
@@ -24,8 +26,9 @@ result() {
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
 }
 echo "TAP version 13"
-echo "1..5"
-make -s -C "$top/userspace" build/kvmmem-sim >/dev/null || { echo "Bail out! kvmmem-sim does not build"; exit 1; }
+echo "1..6"
+make -s -C "$top/userspace" build/kvmmem-sim build/kvmmem-plot >/dev/null ||
+	{ echo "Bail out! kvmmem-sim or kvmmem-plot does not build"; exit 1; }
 
 # ends POLICY GUEST_FREE: "IDLE BUSY", the final allocations in MB
 ends() {
@@ -48,4 +51,25 @@ echo "# mom -f 100: $got"
 result "$([ "${got#* }" = 256.0 ] && [ "${idle%.*}" -ge 19 ] && [ "${idle%.*}" -le 40 ] && echo 0 || echo 1)" \
 	"MOM, guests that leave idle memory free: the idle VM near its working set + 20%"
 check "kvmmem at tax 75: the busy VM gets all it touches" "102.0 256.0" kvmmem 0
+
+dir=$(mktemp -d /tmp/kvmmem-plot.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+cat > "$dir/rec" <<'REC'
+# seconds vm size resident target balloon_target ballooned swapped_out sharing active% state (MiB)
+2.0 busy 256.0 10.0 256.0 256.0 0.0 0.0 0.0 100 high
+2.0 idle 256.0 20.0 256.0 256.0 0.0 0.0 0.0 100 high
+62.0 busy 256.0 200.0 256.0 256.0 0.0 0.0 0.0 90 soft
+62.0 idle 256.0 100.0 128.0 128.0 128.0 0.0 0.0 10 soft
+122.0 busy 256.0 220.0 256.0 256.0 0.0 0.0 0.0 95 soft
+122.0 idle 256.0 90.0 100.0 100.0 156.0 0.0 0.0 8 soft
+122.0 late 256.0 50.0 120.0 120.0 0.0 0.0 0.0 50 soft
+REC
+rc=0
+"$top/userspace/build/kvmmem-plot" "$dir/rec" "$dir/out.svg" || rc=1
+[ "$(grep -c '<polyline' "$dir/out.svg")" -eq 6 ] || { echo "# $(grep -c '<polyline' "$dir/out.svg") lines"; rc=1; }
+grep -q 'late balloon target' "$dir/out.svg" || rc=1
+printf '5.0 vm1 oops\n' > "$dir/bad"
+"$top/userspace/build/kvmmem-plot" "$dir/bad" "$dir/bad.svg" 2> "$dir/err" && rc=1
+grep -q 'bad:1: not a record line' "$dir/err" || rc=1
+result $rc "kvmmem-plot: a record drawn, a line per VM and series; a bad line refused"
 exit $((failed > 0))
