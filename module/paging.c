@@ -40,10 +40,14 @@
  * Victims, a batch of up to BATCH pages of one file at a time (no more
  * than the file is to give up): first the pages the idle sampler picked
  * this period that the guest has not touched since (known idle), then
- * pages read back and not written since (KVMMEM_CLEAN: they go without a
- * write, lowest gfn first, so that a reader going through memory in order,
- * such as a migration, gives back what it has read and reads each page
- * back once), then a run of private pages from a random place in the
+ * pages read back and not written since (they go without a write), in two
+ * generations: those read back before the last ageing (KVMMEM_CLEAN),
+ * lowest gfn first, and only when they are gone those read back since
+ * (KVMMEM_CLEAN_NEW, aged then).  So a reader going through memory in
+ * order, such as a migration, gives back what it has read before the
+ * pages read ahead of it, and a page the guest keeps reading is not paged
+ * out at every pass but once a generation; then a run of private pages
+ * from a random place in the
  * file (the paper's random policy, which keeps clear of the
  * guest's own LRU; a run keeps I/O sequential, and lets a fault read its
  * neighbours back in the same I/O: swap_readahead).  Never a page with a
@@ -279,7 +283,8 @@ static void add_marked(struct inode *inode, struct batch *b, pgoff_t first,
 
 /*
  * Known idle pages first, then pages that still hold their slot (they go
- * without a write), then a run from a random place.
+ * without a write; the older generation first, see DOC), then a run from
+ * a random place.
  */
 static void pick_victims(struct inode *inode, struct batch *b)
 {
@@ -293,6 +298,11 @@ static void pick_victims(struct inode *inode, struct batch *b)
 		   MAX_VISITS / 2);
 	add_marked(inode, b, 0, ULONG_MAX, KVMMEM_CLEAN, &visits,
 		   3 * MAX_VISITS / 4);
+	if (b->n < b->max) {
+		kvmmem_pmap_age_clean(inode);
+		add_marked(inode, b, 0, ULONG_MAX, KVMMEM_CLEAN, &visits,
+			   3 * MAX_VISITS / 4);
+	}
 	start = get_random_u64() % pages;
 	add_marked(inode, b, start, pages - 1, XA_PRESENT, &visits,
 		   MAX_VISITS);

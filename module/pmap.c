@@ -579,8 +579,9 @@ void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry)
  *
  * The slot goes in the frame's page->private (slot + 1), the one field a
  * private frame leaves free (a shared frame's descriptor lives there),
- * and the entry gets the KVMMEM_CLEAN mark, so that paging finds such
- * frames first.  Both change only under the page lock.
+ * and the entry gets the KVMMEM_CLEAN_NEW mark, so that paging finds such
+ * frames first, once they are older than the ones read back before them
+ * (kvmmem_pmap_age_clean()).  Both change only under the page lock.
  */
 void kvmmem_pmap_keep_slot(struct inode *inode, pgoff_t gfn,
 			   struct page *page, unsigned long slot)
@@ -588,7 +589,36 @@ void kvmmem_pmap_keep_slot(struct inode *inode, pgoff_t gfn,
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
 	VM_WARN_ON_ONCE_PAGE(page_private(page), page);
 	set_page_private(page, slot + 1);
-	xa_set_mark(frames_of(inode), gfn, KVMMEM_CLEAN);
+	xa_set_mark(frames_of(inode), gfn, KVMMEM_CLEAN_NEW);
+}
+
+/**
+ * kvmmem_pmap_age_clean() - the frames read back lately become old
+ * @inode: a kvmmem regular file
+ *
+ * Every entry marked KVMMEM_CLEAN_NEW is marked KVMMEM_CLEAN instead.
+ * Each index changes under the xarray's lock, which the marks' other
+ * writers (kvmmem_pmap_keep_slot(), kvmmem_pmap_take_slot()) take too, so
+ * a slot taken meanwhile leaves no mark behind.
+ */
+void kvmmem_pmap_age_clean(struct inode *inode)
+{
+	XA_STATE(xas, frames_of(inode), 0);
+	unsigned int n = 0;
+	void *entry;
+
+	xas_lock(&xas);
+	xas_for_each_marked(&xas, entry, ULONG_MAX, KVMMEM_CLEAN_NEW) {
+		xas_clear_mark(&xas, KVMMEM_CLEAN_NEW);
+		xas_set_mark(&xas, KVMMEM_CLEAN);
+		if (++n % XA_CHECK_SCHED)
+			continue;
+		xas_pause(&xas);
+		xas_unlock(&xas);
+		cond_resched();
+		xas_lock(&xas);
+	}
+	xas_unlock(&xas);
 }
 
 /**
@@ -611,6 +641,7 @@ unsigned long kvmmem_pmap_take_slot(struct inode *inode, pgoff_t gfn,
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
 	if (kept) {
 		set_page_private(page, 0);
+		xa_clear_mark(frames_of(inode), gfn, KVMMEM_CLEAN_NEW);
 		xa_clear_mark(frames_of(inode), gfn, KVMMEM_CLEAN);
 	}
 	return kept;

@@ -129,11 +129,14 @@ static inline bool kvmmem_entry_is_shared(void *entry)
 }
 
 /*
- * Marks on pmap entries: KVMMEM_SAMPLED (sample.h) and KVMMEM_CLEAN, a
- * private frame that still holds the slot it was read back from
- * (paging.c), so that paging can find those first: they go without I/O.
+ * Marks on pmap entries: KVMMEM_SAMPLED (sample.h), and for a private
+ * frame that still holds the slot it was read back from (paging.c finds
+ * those first: they go without I/O) one of two generations:
+ * KVMMEM_CLEAN_NEW when it is read back, KVMMEM_CLEAN once
+ * kvmmem_pmap_age_clean() has aged it.
  */
 #define KVMMEM_CLEAN		XA_MARK_1
+#define KVMMEM_CLEAN_NEW	XA_MARK_2
 
 /* kvmmem_pmap_lock_page() flags */
 #define KVMMEM_PMAP_EOF		0x1	/* -EFAULT past the end of file */
@@ -163,6 +166,7 @@ void kvmmem_pmap_replace(struct inode *inode, pgoff_t gfn, void *entry);
 void kvmmem_pmap_set_zero(struct inode *inode, pgoff_t gfn);
 void kvmmem_pmap_keep_slot(struct inode *inode, pgoff_t gfn,
 			   struct page *page, unsigned long slot);
+void kvmmem_pmap_age_clean(struct inode *inode);
 unsigned long kvmmem_pmap_take_slot(struct inode *inode, pgoff_t gfn,
 				    struct page *page);
 unsigned long kvmmem_pmap_remove(struct inode *inode, pgoff_t first,
