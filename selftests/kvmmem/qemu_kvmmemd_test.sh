@@ -45,6 +45,7 @@ PG=4096
 NTESTS=5
 GUEST2_MB=256
 FILL2_MB=96
+MAX2_MB=64
 
 L2_WORK=$(mktemp -d /tmp/qemu_kvmmemd.XXXXXX)
 mnt=$L2_WORK/mnt
@@ -106,6 +107,10 @@ guest_reserve = 16M
 shares = 700
 min = ${MIN_MB}M
 max = ${MAX_MB}M
+
+# test 4: a target well below what vm2 writes
+[vm vm2]
+max = ${MAX2_MB}M
 EOF
 
 # balloon target of vm1 in MiB, as published
