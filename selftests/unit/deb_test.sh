@@ -12,22 +12,13 @@
 #     units, man pages, configuration (a conffile) and documentation
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$top/selftests/kvmmem/tap.sh"
 echo "TAP version 13"
 echo "1..4"
 for tool in dpkg-buildpackage dh lintian dh_dkms; do
-	if ! command -v "$tool" >/dev/null; then
-		for _ in 1 2 3 4; do
-			n=$((n + 1))
-			echo "ok $n # SKIP no $tool (apt-get install dpkg-dev debhelper dh-dkms lintian)"
-		done
-		exit 0
-	fi
+	command -v "$tool" >/dev/null ||
+		tap_skip_all 4 deb "no $tool (apt-get install dpkg-dev debhelper dh-dkms lintian)"
 done
 work=$(mktemp -d /tmp/kvmmem-deb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -43,13 +34,13 @@ dkms_deb=$work/kvmmem-dkms_${version}_all.deb
 utils_deb=$(find "$work" -maxdepth 1 -name "kvmmem-utils_${version}_*.deb" | head -n 1)
 [ -f "$dkms_deb" ] && [ -f "$utils_deb" ] || rc=1
 [ $rc -eq 0 ] || tail -n 30 "$work/build.log" | sed 's/^/# /'
-result $rc "dpkg-buildpackage -b builds kvmmem-dkms and kvmmem-utils"
+tap_result $rc "dpkg-buildpackage -b builds kvmmem-dkms and kvmmem-utils"
 
 rc=0
 lintian --tag-display-limit 0 "$work"/kvmmem_"${version}"_*.changes >"$work/lintian.log" 2>&1
 grep -q '^[EW]: ' "$work/lintian.log" && rc=1
 sed 's/^/# /' "$work/lintian.log" | grep -v 'root privileges'
-result $rc "lintian: no error, no warning"
+tap_result $rc "lintian: no error, no warning"
 
 rc=0
 mkdir "$work/dkms" "$work/utils"
@@ -60,7 +51,7 @@ for o in $(sed -n 's/\\$//; s/^kvmmem-y :=//; s/^[[:space:]]*//; /^module\//p' "
 	[ -f "$src/${o%.o}.c" ] || { echo "# kvmmem-dkms lacks ${o%.o}.c"; rc=1; }
 done
 grep -q 'dkms' "$work/dkms/DEBIAN/postinst" && grep -q 'dkms' "$work/dkms/DEBIAN/prerm" || rc=1
-result $rc "kvmmem-dkms: every source, dkms.conf at $version, dkms in postinst and prerm"
+tap_result $rc "kvmmem-dkms: every source, dkms.conf at $version, dkms in postinst and prerm"
 
 rc=0
 dpkg-deb -x "$utils_deb" "$work/utils" && dpkg-deb -e "$utils_deb" "$work/utils/DEBIAN" || rc=1
@@ -74,5 +65,5 @@ done
 grep -qx /etc/kvmmem/kvmmemd.conf "$work/utils/DEBIAN/conffiles" || { echo "# kvmmemd.conf is no conffile"; rc=1; }
 file "$work/utils/usr/sbin/kvmmemd" | grep -q 'dynamically linked' || { echo "# kvmmemd is not linked dynamically"; rc=1; }
 "$work/utils/usr/bin/kvmmemctl" --help >/dev/null || rc=1
-result $rc "kvmmem-utils: programs, units, man pages, a conffile, docs"
-exit $((failed > 0))
+tap_result $rc "kvmmem-utils: programs, units, man pages, a conffile, docs"
+exit $((tap_failed > 0))

@@ -11,12 +11,8 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dest=$(mktemp -d /tmp/kvmmem-install.XXXXXX)
 trap 'rm -rf "$dest"' EXIT
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$top/selftests/kvmmem/tap.sh"
 echo "TAP version 13"
 echo "1..5"
 
@@ -34,7 +30,7 @@ done
 grep -q '^ExecStart=/usr/sbin/kvmmemd ' "$dest/lib/systemd/system/kvmmemd.service" || rc=1
 grep -q '^Where=/run/kvmmem$' "$dest/lib/systemd/system/run-kvmmem.mount" || rc=1
 [ $rc -eq 0 ] || sed 's/^/# /' "$dest.log"
-result $rc "install: programs, header, units, modules-load.d, config, man pages, docs"
+tap_result $rc "install: programs, header, units, modules-load.d, config, man pages, docs"
 
 rc=0
 grep -q '^PACKAGE_VERSION="9.9"$' "$dest/usr/src/kvmmem-9.9/dkms.conf" || rc=1
@@ -42,13 +38,13 @@ for o in $(sed -n 's/\\$//; s/^kvmmem-y :=//; s/^[[:space:]]*//; /^module\//p' "
 	[ -f "$dest/usr/src/kvmmem-9.9/${o%.o}.c" ] || { echo "# DKMS tree lacks ${o%.o}.c"; rc=1; }
 done
 [ -f "$dest/usr/src/kvmmem-9.9/Kbuild" ] && [ -f "$dest/usr/src/kvmmem-9.9/uapi/linux/kvmmem.h" ] || rc=1
-result $rc "the DKMS tree: dkms.conf with the version, every source Kbuild builds"
+tap_result $rc "the DKMS tree: dkms.conf with the version, every source Kbuild builds"
 
 rc=0
 echo "# mine" >> "$dest/etc/kvmmem/kvmmemd.conf"
 make -s -C "$top" install DESTDIR="$dest" VERSION=9.9 >"$dest.log" 2>&1 || rc=1
 tail -n 1 "$dest/etc/kvmmem/kvmmemd.conf" | grep -q '^# mine$' || rc=1
-result $rc "install again: an existing configuration is kept"
+tap_result $rc "install again: an existing configuration is kept"
 
 # every key config.c names in its "unknown key" messages
 rc=0
@@ -63,7 +59,7 @@ keys=$(sed -n "s/.*unknown key '%s' in \[[a-z %]*\] (\(.*\))\",*\$/\1/p" "$top/u
 for k in $keys; do
 	grep -q "^\.BI* \"$k = " "$top/packaging/man/kvmmemd.conf.5" || { echo "# kvmmemd.conf.5 lacks $k"; rc=1; }
 done
-result $rc "man pages: groff -ww finds nothing; kvmmemd.conf(5) names every key"
+tap_result $rc "man pages: groff -ww finds nothing; kvmmemd.conf(5) names every key"
 
 rc=0
 make -s -C "$top" uninstall DESTDIR="$dest" VERSION=9.9 >"$dest.log" 2>&1 || rc=1
@@ -71,5 +67,5 @@ left=$(find "$dest" -type f | sed "s|^$dest/||")
 [ "$left" = "etc/kvmmem/kvmmemd.conf" ] || { echo "# left: $left"; rc=1; }
 grep -q 'kept /etc/kvmmem/kvmmemd.conf' "$dest.log" || rc=1
 rm -f "$dest.log"
-result $rc "uninstall: removes what it installed, keeps a changed configuration"
-exit $((failed > 0))
+tap_result $rc "uninstall: removes what it installed, keeps a changed configuration"
+exit $((tap_failed > 0))

@@ -13,19 +13,12 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 daemon=$top/userspace/build/kvmmemd
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$top/selftests/kvmmem/tap.sh"
 echo "TAP version 13"
 echo "1..5"
-if ! command -v socat >/dev/null; then
-	for _ in 1 2 3 4 5; do n=$((n + 1)); echo "ok $n # SKIP no socat (apt-get install socat)"; done
-	exit 0
-fi
-make -s -C "$top" userspace >/dev/null || { echo "Bail out! userspace does not build"; exit 1; }
+command -v socat >/dev/null || tap_skip_all 5 notify "no socat (apt-get install socat)"
+make -s -C "$top" userspace >/dev/null || tap_bail "userspace does not build"
 dir=$(mktemp -d /tmp/kvmmem-notify.XXXXXX)
 pids=""
 # shellcheck disable=SC2317 # run by the EXIT trap
@@ -59,11 +52,11 @@ NOTIFY_SOCKET=$dir/notify.sock "$daemon" -c "$dir/kvmmemd.conf" 2> "$dir/log" &
 dpid=$!
 pids="$pids $dpid"
 wait_for "$dir/got" 'READY=1'
-result $? "READY=1 once started"
+tap_result $? "READY=1 once started"
 
 kill -HUP "$dpid"
 wait_for "$dir/got" 'READY=1RELOADING=1READY=1'
-result $? "SIGHUP: RELOADING=1, then READY=1"
+tap_result $? "SIGHUP: RELOADING=1, then READY=1"
 
 kill -TERM "$dpid"
 wait "$dpid"
@@ -71,7 +64,7 @@ st=$?
 rc=0
 [ $st -eq 0 ] || { echo "# kvmmemd exited $st"; rc=1; }
 wait_for "$dir/got" 'READY=1STOPPING=1$' || { echo "# got: $(cat "$dir/got")"; rc=1; }
-result $rc "SIGTERM: STOPPING=1, exit status 0"
+tap_result $rc "SIGTERM: STOPPING=1, exit status 0"
 
 name=kvmmem-notify-test-$$
 listen "ABSTRACT-RECV:$name" "$dir/got2"
@@ -79,7 +72,7 @@ NOTIFY_SOCKET=@$name "$daemon" -c "$dir/kvmmemd.conf" 2>> "$dir/log" &
 dpid=$!
 pids="$pids $dpid"
 wait_for "$dir/got2" 'READY=1'
-result $? "an abstract socket (@NAME)"
+tap_result $? "an abstract socket (@NAME)"
 kill -TERM "$dpid"
 wait "$dpid"
 
@@ -92,5 +85,5 @@ kill -0 "$dpid" || rc=1
 kill -TERM "$dpid"
 wait "$dpid" || rc=1
 [ $rc -eq 0 ] || sed 's/^/# /' "$dir/log3"
-result $rc "a NOTIFY_SOCKET that is no socket is said; kvmmemd runs on"
-exit $((failed > 0))
+tap_result $rc "a NOTIFY_SOCKET that is no socket is said; kvmmemd runs on"
+exit $((tap_failed > 0))

@@ -19,16 +19,12 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sim=$top/userspace/build/kvmmem-sim
 scn=$top/userspace/scenarios/idle-tax.scn
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+# shellcheck source=selftests/kvmmem/tap.sh
+. "$top/selftests/kvmmem/tap.sh"
 echo "TAP version 13"
 echo "1..6"
 make -s -C "$top/userspace" build/kvmmem-sim build/kvmmem-plot >/dev/null ||
-	{ echo "Bail out! kvmmem-sim or kvmmem-plot does not build"; exit 1; }
+	tap_bail "kvmmem-sim or kvmmem-plot does not build"
 
 # ends POLICY GUEST_FREE: "IDLE BUSY", the final allocations in MB
 ends() {
@@ -39,7 +35,7 @@ ends() {
 check() {	# check DESCRIPTION WANT POLICY GUEST_FREE
 	got=$(ends "$3" "$4")
 	[ "$got" = "$2" ] || echo "# $3 -f $4: got '$got', want '$2'"
-	result "$([ "$got" = "$2" ] && echo 0 || echo 1)" "$1"
+	tap_result "$([ "$got" = "$2" ] && echo 0 || echo 1)" "$1"
 }
 
 check "squeezed: one fraction for both, 179.0 MB each" "179.0 179.0" squeezed 0
@@ -48,7 +44,7 @@ check "MOM, guests that cache: nothing moves" "256.0 64.0" mom 0
 got=$(ends mom 100)
 idle=${got% *}
 echo "# mom -f 100: $got"
-result "$([ "${got#* }" = 256.0 ] && [ "${idle%.*}" -ge 19 ] && [ "${idle%.*}" -le 40 ] && echo 0 || echo 1)" \
+tap_result "$([ "${got#* }" = 256.0 ] && [ "${idle%.*}" -ge 19 ] && [ "${idle%.*}" -le 40 ] && echo 0 || echo 1)" \
 	"MOM, guests that leave idle memory free: the idle VM near its working set + 20%"
 check "kvmmem at tax 75: the busy VM gets all it touches" "102.0 256.0" kvmmem 0
 
@@ -71,5 +67,5 @@ grep -q 'late balloon target' "$dir/out.svg" || rc=1
 printf '5.0 vm1 oops\n' > "$dir/bad"
 "$top/userspace/build/kvmmem-plot" "$dir/bad" "$dir/bad.svg" 2> "$dir/err" && rc=1
 grep -q 'bad:1: not a record line' "$dir/err" || rc=1
-result $rc "kvmmem-plot: a record drawn, a line per VM and series; a bad line refused"
-exit $((failed > 0))
+tap_result $rc "kvmmem-plot: a record drawn, a line per VM and series; a bad line refused"
+exit $((tap_failed > 0))
