@@ -1,11 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# demo.sh: kvmmem with stock QEMU, shown step by step.  Runs inside the test
-# VM (selftests/rig/demo.sh starts it there): two L2 guests whose RAM are
-# files on kvmmem; both use memory, one frees its data and is ballooned to
-# half its size, and the machine pages come back to the host; then the
-# page sharing scanner merges what the two guests have in common.
+# demo.sh: kvmmem with stock QEMU and kvmmemd, shown step by step.  Runs
+# inside the test VM (selftests/rig/demo.sh starts it there and draws the
+# chart).  Three 256 MiB guests share a budget of BUDGET_MB with their RAM
+# on kvmmem, which pages to a loop device; kvmmemd runs with a section per
+# guest and records what happens:
+#
+#   - "busy" rewrites BUSY_MB of its memory over and over;
+#   - "idle" writes IDLE_MB once and then does nothing;
+#   - "late" boots when the other two have settled, and writes LATE_MB.
+#
+# The sampler finds idle's memory idle, the idle memory tax moves its
+# share to busy, kvmmemd balloons idle down, and what the balloon cannot
+# take the host pages out.  `kvmmemctl status` before and after shows
+# it; then the page sharing scanner runs; the record kvmmemd wrote goes to
+# the console between DEMO-RECORD-BEGIN and DEMO-RECORD-END.
 set -eu
 
 # vm-run.sh runs a script as /run-script, run_all.sh from /selftests.
@@ -15,27 +25,37 @@ done
 . "$lib/l2guest.sh"
 
 GUEST_MB=256
-DATA_MB=128
-BALLOON_MB=$((GUEST_MB / 2))
-TIMEOUT=300
+BUDGET_MB=320
+BUSY_MB=144
+IDLE_MB=128
+LATE_MB=96
+SETTLE_S=$((90 * L2_SLOW))
+TIMEOUT=$((300 * L2_SLOW))
+VMS="busy idle late"
 
 L2_WORK=$(mktemp -d /tmp/kvmmem_demo.XXXXXX)
 mnt=$L2_WORK/mnt
 mounted=0
+loopdev=""
+dpid=""
 
 cleanup() {
+	[ -z "$dpid" ] || kill "$dpid" 2>/dev/null || true
 	l2_kill_all
 	echo 2 >"$KVMMEM_SYSFS/run" 2>/dev/null || true
 	echo 0 >"$KVMMEM_SYSFS/run" 2>/dev/null || true
+	echo 0 >"$KVMMEM_SYSFS/budget_pages" 2>/dev/null || true
 	[ $mounted -eq 0 ] || umount "$mnt" 2>/dev/null || true
+	[ -z "$loopdev" ] || losetup -d "$loopdev" 2>/dev/null || true
 	rm -rf "$L2_WORK"
 }
 
 die() {
 	echo "demo: $*" >&2
-	for vm in vm1 vm2; do
-		[ -d "$(l2_dir $vm)" ] && l2_tail $vm >&2
+	for vm in $VMS; do
+		[ -d "$(l2_dir "$vm")" ] && l2_tail "$vm" >&2
 	done
+	[ ! -f "$L2_WORK/daemon.log" ] || tail -n 20 "$L2_WORK/daemon.log" >&2
 	exit 1
 }
 
@@ -44,97 +64,105 @@ step() {
 	echo "== $* =="
 }
 
-mib() {
-	echo $(($(kvmmem_held_kb) / 1024))
+status() {
+	"$KVMMEMCTL" status | sed 's/^/  /'
 }
 
-show() {
-	local f
-	"$KVMMEMCTL" stats | sed 's/^/  /'
-	echo "  kvmmem holds $(mib) MiB of machine memory"
-	for f in "$mnt"/*; do
-		[ -f "$f" ] && echo "  $(basename "$f"): $(du -k "$f" | cut -f1) KiB in use (du), $(($(stat -c %s "$f") / 1048576)) MiB long"
-	done
+# boot NAME: starts guest NAME and waits for its shell.
+boot() {
+	echo "  qemu-system-x86_64 -m ${GUEST_MB}M -object memory-backend-file,mem-path=$mnt/$1,share=on ... -device virtio-balloon-pci -qmp unix:...,server=on"
+	l2_start "$1" "$mnt/$1" $GUEST_MB
+	l2_wait_ready "$1" "$TIMEOUT" || die "$1 did not boot"
 }
 
 [ -c /dev/kvm ] || die "no /dev/kvm: nested virtualization is unavailable"
 [ -d "$KVMMEM_SYSFS" ] || die "kvmmem.ko is not loaded"
+command -v kvmmemd >/dev/null || die "no kvmmemd in PATH"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "mount kvmmem and boot two $GUEST_MB MiB guests with their RAM on it"
+step "mount kvmmem (1 GiB of files, paging to a loop device) with a budget of $BUDGET_MB MiB"
 mkdir -p "$mnt"
-mount -t kvmmem -o size=1G none "$mnt" || die "cannot mount kvmmem"
+loopdev=$(l2_store "$L2_WORK/store" 1024) || die "no loop device for the store"
+mount -t kvmmem -o "size=1G,swapfile=$loopdev" none "$mnt" || die "cannot mount kvmmem"
 mounted=1
-echo "  before: kvmmem holds $(mib) MiB"
+echo $((BUDGET_MB * 256)) >"$KVMMEM_SYSFS/budget_pages"
+echo 5000 >"$KVMMEM_SYSFS/sample_period_ms"	# estimates follow in seconds
+echo 10000 >"$KVMMEM_SYSFS/balloon_timeout_ms"
+echo "  mount -t kvmmem -o size=1G,swapfile=$loopdev none $mnt"
+echo "  budget_pages=$((BUDGET_MB * 256)) sample_period_ms=5000 balloon_timeout_ms=10000"
+
+step "start kvmmemd: equal shares for the three guests, a record of every scan"
+cat >"$L2_WORK/kvmmemd.conf" <<EOF
+[defaults]
+scan_ms = 1000
+qmp_timeout_ms = $((10000 * L2_SLOW))
+guest_reserve = 16M
+record = $L2_WORK/record
+
+[vm busy]
+shares = 1000
+
+[vm idle]
+shares = 1000
+
+[vm late]
+shares = 1000
+EOF
+sed 's/^/  | /' "$L2_WORK/kvmmemd.conf"
+kvmmemd -c "$L2_WORK/kvmmemd.conf" 2>"$L2_WORK/daemon.log" &
+dpid=$!
+
+step "boot busy and idle; idle writes $IDLE_MB MiB once, busy rewrites $BUSY_MB MiB forever"
 t0=$(date +%s)
-for vm in vm1 vm2; do
-	echo "  qemu-system-x86_64 -m ${GUEST_MB}M -object memory-backend-file,mem-path=$mnt/$vm,share=on ... -device virtio-balloon-pci"
-	l2_start $vm "$mnt/$vm" $GUEST_MB
-done
-for vm in vm1 vm2; do
-	l2_wait_ready $vm $TIMEOUT || die "$vm did not boot"
-	echo "  $vm is up after $(($(date +%s) - t0)) s"
-done
-show
+boot busy
+boot idle
+echo "  both up after $(($(date +%s) - t0)) s"
+l2_run idle "$TIMEOUT" "dd if=/dev/urandom of=/dev/shm/data bs=1M count=$IDLE_MB" ||
+	die "idle could not write its data"
+l2_run busy 60 "(while :; do dd if=/dev/urandom of=/dev/shm/ws bs=1M count=$BUSY_MB conv=notrunc; done) >/dev/null 2>&1 &" ||
+	die "busy could not start its writer"
+status
 
-step "each guest writes $DATA_MB MiB into its tmpfs; vm1 then deletes it"
-for vm in vm1 vm2; do
-	l2_run $vm $TIMEOUT "dd if=/dev/zero of=/dev/shm/data bs=1M count=$DATA_MB" ||
-		die "$vm could not write its data"
-done
-l2_run vm1 60 "rm /dev/shm/data" || die "vm1 could not delete its data"
-echo "  vm1's memory is free inside the guest, but kvmmem still holds it:"
-show
-before=$(mib)
-punched=$(kvmmem_counter pages_freed_by_punch)
+step "let it settle for $SETTLE_S s: the sampler, the tax, the balloon, paging"
+sleep "$SETTLE_S"
+status
 
-step "balloon vm1 to $BALLOON_MB MiB (QMP balloon via kvmmemctl)"
-t0=$(date +%s)
-l2_balloon vm1 $BALLOON_MB $TIMEOUT | tail -n 1 | sed 's/^/  /'
-[ "$(l2_actual_mb vm1)" -eq $BALLOON_MB ] || die "vm1 did not reach $BALLOON_MB MiB"
-show
-after=$(mib)
-echo "  => reclaimed $((before - after)) MiB from vm1 in $(($(date +%s) - t0)) s ($before -> $after MiB);"
-echo "     pages_freed_by_punch +$(($(kvmmem_counter pages_freed_by_punch) - punched)) pages"
+step "boot late; it writes $LATE_MB MiB; settle again"
+boot late
+l2_run late "$TIMEOUT" "dd if=/dev/urandom of=/dev/shm/data bs=1M count=$LATE_MB" ||
+	die "late could not write its data"
+sleep "$SETTLE_S"
+status
 
-step "deflate vm1 back to $GUEST_MB MiB; both guests still answer"
-l2_balloon vm1 $GUEST_MB $TIMEOUT | tail -n 1 | sed 's/^/  /'
-[ "$(l2_actual_mb vm1)" -eq $GUEST_MB ] || die "vm1 did not deflate"
-for vm in vm1 vm2; do
-	l2_answers $vm 60 || die "$vm does not answer"
-	echo "  $vm: echo alive \$((6*7)) -> alive 42 (balloon: $(l2_actual_mb $vm) MiB)"
-done
+step "what kvmmemd did (its log)"
+grep -E 'balloon target|did not move|available|uncooperative' "$L2_WORK/daemon.log" | tail -n 12 | sed 's/^/  /'
 
-step "share identical pages: start the scanner (run=1, 20000 pages every 20 ms)"
-before=$(mib)
+step "share identical pages: the scanner runs for 60 s (20000 pages every 20 ms)"
 echo 20000 >"$KVMMEM_SYSFS/pages_to_scan"
 echo 20 >"$KVMMEM_SYSFS/sleep_millisecs"
 echo 1 >"$KVMMEM_SYSFS/run"
-t0=$(date +%s)
-last=-1
-while [ "$(kvmmem_saved_pages)" -ne "$last" ] && [ $(($(date +%s) - t0)) -lt 180 ]; do
-	last=$(kvmmem_saved_pages)
-	sleep 10
-done
-show
-echo "  => the guests share: $(kvmmem_counter pages_shared) shared frames back" \
-	"$(kvmmem_counter pages_sharing) more guest pages, and $(kvmmem_counter zero_pages)" \
-	"zero pages map the zero frame"
-echo "     kvmmem holds $before -> $(mib) MiB after $(($(date +%s) - t0)) s;" \
-	"$(kvmmem_counter full_scans) full scans, $(kvmmem_counter cow_breaks) copy-on-write breaks"
-for vm in vm1 vm2; do
-	l2_run $vm $TIMEOUT "dd if=/dev/zero of=/dev/shm/after bs=1M count=16" ||
-		die "$vm cannot write after merging"
-	l2_answers $vm 60 || die "$vm does not answer after merging"
-	echo "  $vm: wrote 16 MiB more and answers (copy-on-write works)"
+sleep $((60 * L2_SLOW))
+status
+echo "  shared frames $(kvmmem_counter pages_shared), guest pages mapping them $(kvmmem_counter pages_sharing), zero pages $(kvmmem_counter zero_pages)"
+echo "  paged out $(kvmmem_counter pages_swapped_out), read back $(kvmmem_counter pages_swapped_in), ballooned $(kvmmem_counter ballooned_pages) pages"
+
+step "every guest still answers"
+for vm in $VMS; do
+	l2_answers "$vm" 60 || die "$vm does not answer"
+	echo "  $vm: echo alive \$((6*7)) -> alive 42"
 done
 
 step "shut down"
-for vm in vm1 vm2; do
-	l2_quit $vm 60 || die "$vm did not quit"
-	echo "  $vm: QEMU quit"
+kill -TERM "$dpid"
+wait "$dpid" || die "kvmmemd did not stop cleanly"
+dpid=""
+for vm in $VMS; do
+	l2_quit "$vm" 60 || die "$vm did not quit"
 done
 umount "$mnt"
 mounted=0
-echo "  kvmmem unmounted; it holds $(mib) MiB"
+echo "  kvmmemd stopped, the guests quit, kvmmem unmounted"
+echo DEMO-RECORD-BEGIN
+cat "$L2_WORK/record"
+echo DEMO-RECORD-END

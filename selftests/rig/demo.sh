@@ -1,9 +1,24 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
 # demo.sh: `make demo`.  Boots the test VM (kernel $KERNEL, default 6.1)
-# and runs selftests/kvmmem/demo.sh in it: two stock-QEMU guests with their
-# RAM on kvmmem, one ballooned to half, the freed machine memory shown.
-set -eu
+# and runs selftests/kvmmem/demo.sh in it: three stock-QEMU guests on
+# kvmmem under kvmmemd, one busy, one idle, one late.  The console is
+# kept in build/demo.log; the record kvmmemd wrote is drawn with
+# kvmmem-plot into build/demo.svg (each guest's resident memory and
+# balloon target over time).
+set -euo pipefail
 cd "$(dirname "$0")/../.."
-exec selftests/rig/vm-run.sh "${KERNEL:-6.1}" selftests/kvmmem/demo.sh
+mkdir -p build
+rc=0
+selftests/rig/vm-run.sh "${KERNEL:-6.1}" selftests/kvmmem/demo.sh 2>&1 |
+	tee build/demo.log || rc=$?
+tr -d '\r' <build/demo.log |
+	sed -n '/^DEMO-RECORD-BEGIN$/,/^DEMO-RECORD-END$/p' | sed '1d;$d' >build/demo.record
+if [ -s build/demo.record ]; then
+	make -s -C userspace build/kvmmem-plot
+	userspace/build/kvmmem-plot -t "make demo: three guests on kvmmem under kvmmemd" \
+		build/demo.record build/demo.svg
+	echo "demo: the chart of this run is build/demo.svg (its numbers: build/demo.record)"
+fi
+exit "$rc"
