@@ -25,11 +25,12 @@
 #     before the migration got to it costs a read too many), what it
 #     reads back goes again without a write (pages_swapped_out_clean: at
 #     least 9 in 10 page-outs meanwhile), dst's frames do not grow, and the
-#     guest's data is intact on src.  (The bound was pages out plus pages
-#     resident before.  On the debug kernel, before and after the paging
-#     changes of 2026-12-02, reads went 10-16% past either bound: QEMU
-#     sent each page about once, so the extra reads are pages read ahead
-#     and pushed out before the migration got to them.)
+#     guest's data is intact on src.  With tracefs the test also says how
+#     many gfns were read twice, and by which thread.  (On the debug
+#     kernel, until pages read back were paged again in two generations,
+#     reads went 10-16% past the bound: 2603 second reads by the migration
+#     thread and 7578 reads by the guest's vCPU, its own pages paged out at
+#     every pass; since, 69-101 and about 4600-4900.)
 #   6 once the QEMUs quit and the mounts are gone, every frame and every
 #     slot is back
 set -eu
