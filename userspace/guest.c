@@ -179,10 +179,13 @@ int guest_balloon(struct guest *g, const char *name, const char *sock,
 	g->actual_sent = g->actual;
 	g->sent++;
 	logmsg(L_INFO, "VM %s: balloon target %llu MiB", name, value / MiB);
-	if (g->actual == (long long)value)
+	if (g->actual == (long long)value) {
 		guest_close(g);
-	else
+	} else {
 		g->follow_until = now_ms + GUEST_FOLLOW_MS;
+		g->follow_end = now_ms + GUEST_FOLLOW_MAX_MS;
+		g->actual_seen = g->actual;
+	}
 	return 0;
 }
 
@@ -195,6 +198,12 @@ void guest_follow(struct guest *g, const char *name, long long now_ms)
 		return;
 	while (!(ret = qmp_next_event(&g->qmp, &event)))
 		on_event(g, event);
+	/* a balloon on the move is followed on, up to GUEST_FOLLOW_MAX_MS */
+	if (g->actual != g->actual_seen) {
+		g->actual_seen = g->actual;
+		g->follow_until = now_ms + GUEST_FOLLOW_MS < g->follow_end ?
+				  now_ms + GUEST_FOLLOW_MS : g->follow_end;
+	}
 	if (ret != -EAGAIN) {
 		logmsg(L_INFO, "VM %s: QMP closed while its balloon went to %llu MiB: %s",
 		       name, g->target / MiB, strerror(-ret));
@@ -208,7 +217,7 @@ void guest_follow(struct guest *g, const char *name, long long now_ms)
 			logmsg(L_WARNING, "VM %s: the balloon did not move from %lld MiB towards %llu MiB in %d s: no balloon driver in the guest? (the module pages a VM that stays above its target)",
 			       name, g->actual / MiB, g->target / MiB, GUEST_FOLLOW_MS / 1000);
 		else
-			logmsg(L_INFO, "VM %s: the balloon is at %lld MiB, on its way to %llu MiB",
+			logmsg(L_INFO, "VM %s: the balloon is at %lld MiB, short of its target, %llu MiB",
 			       name, g->actual / MiB, g->target / MiB);
 		guest_close(g);
 	}

@@ -8,7 +8,8 @@
  * "Ballooning").
  *
  * A QMP socket takes one client at a time, so the connection is held only
- * while a target is followed (at most GUEST_FOLLOW_MS), then closed for
+ * while a target is followed (while the balloon moves, GUEST_FOLLOW_MS
+ * after its last move and GUEST_FOLLOW_MAX_MS in all), then closed for
  * kvmmemctl, libvirt's tools or the operator's socat.
  */
 #ifndef KVMMEM_GUEST_H
@@ -18,7 +19,8 @@
 
 #include <sys/types.h>
 
-#define GUEST_FOLLOW_MS	10000
+#define GUEST_FOLLOW_MS		10000
+#define GUEST_FOLLOW_MAX_MS	60000
 
 struct guest_opts {
 	int timeout_ms;			/* per QMP exchange */
@@ -29,8 +31,10 @@ struct guest_opts {
 struct guest {
 	struct qmp qmp;			/* open while a target is followed */
 	long long follow_until;		/* CLOCK_MONOTONIC ms, while open */
+	long long follow_end;		/* ... at the latest */
 	long long actual;		/* outside the balloon, bytes; -1: unknown */
 	long long actual_sent;		/* ... when the target was sent */
+	long long actual_seen;		/* ... at the last guest_follow() */
 	unsigned long long target;	/* the last target QEMU took, bytes */
 	pid_t stats_qemu;		/* the QEMU asked for statistics, 0: none */
 	long long stats_retry;		/* ms: no new attempt before */
@@ -71,8 +75,9 @@ int guest_fd(const struct guest *g);
 
 /*
  * Reads the events that arrived; stops following when the guest reached
- * the target, QEMU went away, or GUEST_FOLLOW_MS passed (said in the log,
- * with whether the balloon moved at all).
+ * the target, QEMU went away, the balloon did not move for
+ * GUEST_FOLLOW_MS, or GUEST_FOLLOW_MAX_MS passed (said in the log, with
+ * whether the balloon moved at all).
  */
 void guest_follow(struct guest *g, const char *name, long long now_ms);
 
