@@ -68,6 +68,12 @@ status() {
 	"$KVMMEMCTL" status | sed 's/^/  /'
 }
 
+# writer_passes: how often busy's writer has gone through its memory.
+writer_passes() {
+	# shellcheck disable=SC2016 # the guest's shell expands it
+	l2_query busy 60 '$(cat /dev/shm/passes 2>/dev/null || echo 0)'
+}
+
 # boot NAME: starts guest NAME and waits for its shell.
 boot() {
 	echo "  qemu-system-x86_64 -m ${GUEST_MB}M -object memory-backend-file,mem-path=$mnt/$1,share=on ... -device virtio-balloon-pci -qmp unix:...,server=on"
@@ -121,13 +127,18 @@ l2_run idle "$TIMEOUT" "dd if=/dev/urandom of=/dev/shm/data bs=1M count=$IDLE_MB
 	die "idle could not write its data"
 # zeros: /dev/urandom is too slow in a nested guest to touch BUSY_MB per
 # sampling period (the scanner, off until the end, would merge them)
-l2_run busy 60 "(i=0; while :; do dd if=/dev/zero of=/dev/shm/ws bs=1M count=$BUSY_MB conv=notrunc; i=\$((i + 1)); echo \$i >/dev/shm/passes; done) >/dev/null 2>&1 &" ||
+# typed as a job of the guest's shell, as an operator would start it
+# shellcheck disable=SC2016 # the guest's shell expands it
+l2_type busy '(i=0; while :; do dd if=/dev/zero of=/dev/shm/ws bs=1M count='$BUSY_MB' conv=notrunc 2>/dev/null; i=$((i + 1)); echo $i >/dev/shm/passes; done) &' ||
 	die "busy could not start its writer"
+sleep 10
+echo "  busy's writer: $(writer_passes) passes over its $BUSY_MB MiB so far"
 status
 
 step "let it settle for $SETTLE_S s: the sampler, the tax, the balloon, paging"
 sleep "$SETTLE_S"
 status
+echo "  busy's writer: $(writer_passes) passes over its $BUSY_MB MiB so far"
 
 step "boot late; it writes $LATE_MB MiB; settle again"
 boot late
@@ -153,8 +164,7 @@ for vm in $VMS; do
 	l2_answers "$vm" 60 || die "$vm does not answer"
 	echo "  $vm: echo alive \$((6*7)) -> alive 42"
 done
-# shellcheck disable=SC2016 # the guest's shell expands it
-echo "  busy's writer went through its $BUSY_MB MiB $(l2_query busy 60 '$(cat /dev/shm/passes)') times"
+echo "  busy's writer: $(writer_passes) passes over its $BUSY_MB MiB"
 
 step "shut down"
 kill -TERM "$dpid"
