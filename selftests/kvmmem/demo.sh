@@ -129,9 +129,12 @@ l2_run idle "$TIMEOUT" "dd if=/dev/urandom of=/dev/shm/data bs=1M count=$IDLE_MB
 	die "idle could not write its data"
 # zeros: /dev/urandom is too slow in a nested guest to touch BUSY_MB per
 # sampling period (the scanner, off until the end, would merge them)
-# typed as a job of the guest's shell, as an operator would start it
+# typed as a job of the guest's shell, as an operator would start it; the
+# loop is out of the guest's OOM killer's reach and each dd first in it
+# (a balloon that inflates into the guest's last memory can make it kill,
+# and a killed loop would leave busy idle for the rest of the demo)
 # shellcheck disable=SC2016 # the guest's shell expands it
-l2_type busy '(i=0; while :; do dd if=/dev/zero of=/dev/shm/ws bs=1M count='$BUSY_MB' conv=notrunc 2>/dev/null; i=$((i + 1)); echo $i >/dev/shm/passes; done) &' ||
+l2_type busy '(echo -1000 >/proc/self/oom_score_adj; i=0; while :; do (echo 1000 >/proc/self/oom_score_adj; exec dd if=/dev/zero of=/dev/shm/ws bs=1M count='$BUSY_MB' conv=notrunc 2>/dev/null); i=$((i + 1)); echo $i >/dev/shm/passes; done) &' ||
 	die "busy could not start its writer"
 sleep 10
 echo "  busy's writer: $(writer_passes) passes over its $BUSY_MB MiB so far"
