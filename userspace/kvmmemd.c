@@ -372,6 +372,7 @@ static void record_scan(void)
 	static long long start;
 	struct backend *b;
 	char state[16] = "?";
+	double seconds;
 	FILE *f;
 	int nb;
 
@@ -389,6 +390,8 @@ static void record_scan(void)
 		return;
 	}
 	read_attr(sysfs_dir(), "free_state", state, sizeof(state));
+	/* One time for the scan: kvmmem-plot groups a scan's lines by VM. */
+	seconds = (now_ms() - start) / 1000.0;
 	if (!fseek(f, 0, SEEK_END) && !ftell(f))
 		fputs("# seconds vm size resident target balloon_target ballooned swapped_out sharing active% state (MiB)\n", f);
 	for (int i = 0; i < nb; i++) {
@@ -396,8 +399,7 @@ static void record_scan(void)
 		const double pg = 4096.0 / MiB;
 
 		fprintf(f, "%.1f %s %.1f %.1f %.1f %.1f %.1f %.1f %.1f %ld %s\n",
-			(now_ms() - start) / 1000.0,
-			vm ? vm->name : strrchr(b[i].path, '/') ? strrchr(b[i].path, '/') + 1 : b[i].path,
+			seconds, vm ? vm->name : strrchr(b[i].path, '/') ? strrchr(b[i].path, '/') + 1 : b[i].path,
 			(double)b[i].size / MiB, b[i].resident * pg, b[i].target * pg,
 			b[i].balloon_target * pg, (b[i].ballooned + b[i].free_reported) * pg,
 			b[i].swapped_out * pg, b[i].sharing * pg, b[i].active, state);

@@ -8,10 +8,13 @@
  *
  * A record line is "SECONDS VM SIZE RESIDENT TARGET BALLOON_TARGET
  * BALLOONED SWAPPED_OUT SHARING ACTIVE% STATE"; lines starting with '#'
- * are comments.  A scan's lines share their time; a VM missing from a
+ * are comments.  A scan is a run of lines in which no VM repeats (their
+ * times may differ by a tick: kvmmemd before 2026-12-03 stamped each line
+ * on its own) and is drawn at its first line's time; a VM missing from a
  * scan (not yet booted, or gone) counts 0 there.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,7 @@ static int load(FILE *f, const char *path)
 {
 	double t, size, res, target, btarget, last = -1;
 	char line[512], name[64];
+	bool in_scan[MAX_VMS] = { false };
 	int lineno = 0, vm;
 
 	while (fgets(line, sizeof(line), f)) {
@@ -59,21 +63,23 @@ static int load(FILE *f, const char *path)
 			fprintf(stderr, "kvmmem-plot: %s:%d: not a record line\n", path, lineno);
 			return -1;
 		}
-		if (t != last) {
-			if (t < last || npoints == MAX_POINTS) {
-				fprintf(stderr, "kvmmem-plot: %s:%d: %s\n", path, lineno,
-					t < last ? "time goes back" : "too many scans");
-				return -1;
-			}
-			minutes[npoints++] = t / 60;
-			last = t;
-		}
 		vm = vm_index(name);
 		if (vm < 0) {
 			fprintf(stderr, "kvmmem-plot: %s:%d: more than %d VMs\n", path,
 				lineno, MAX_VMS);
 			return -1;
 		}
+		if (t < last || (!npoints || in_scan[vm])) {
+			if (t < last || npoints == MAX_POINTS) {
+				fprintf(stderr, "kvmmem-plot: %s:%d: %s\n", path, lineno,
+					t < last ? "time goes back" : "too many scans");
+				return -1;
+			}
+			minutes[npoints++] = t / 60;
+			memset(in_scan, 0, sizeof(in_scan));
+		}
+		in_scan[vm] = true;
+		last = t;
 		resident[vm][npoints - 1] = res;
 		balloon[vm][npoints - 1] = btarget;
 	}

@@ -14,7 +14,8 @@
 #   5 kvmmem at tax 75: the busy VM gets 256.0 MB, the idle one what is
 #     left (102.0 MB)
 #   6 kvmmem-plot draws a kvmmemd record (a VM that appears late, too) as
-#     an SVG with two lines per VM, and refuses a malformed record
+#     an SVG with two lines per VM, a point per scan even when a scan's
+#     lines straddle a tick, and refuses a malformed record
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sim=$top/userspace/build/kvmmem-sim
@@ -57,12 +58,15 @@ cat > "$dir/rec" <<'REC'
 62.0 busy 256.0 200.0 256.0 256.0 0.0 0.0 0.0 90 soft
 62.0 idle 256.0 100.0 128.0 128.0 128.0 0.0 0.0 10 soft
 122.0 busy 256.0 220.0 256.0 256.0 0.0 0.0 0.0 95 soft
-122.0 idle 256.0 90.0 100.0 100.0 156.0 0.0 0.0 8 soft
-122.0 late 256.0 50.0 120.0 120.0 0.0 0.0 0.0 50 soft
+122.1 idle 256.0 90.0 100.0 100.0 156.0 0.0 0.0 8 soft
+122.1 late 256.0 50.0 120.0 120.0 0.0 0.0 0.0 50 soft
 REC
 rc=0
 "$top/userspace/build/kvmmem-plot" "$dir/rec" "$dir/out.svg" || rc=1
 [ "$(grep -c '<polyline' "$dir/out.svg")" -eq 6 ] || { echo "# $(grep -c '<polyline' "$dir/out.svg") lines"; rc=1; }
+# The last scan's lines straddle a tick: still one point, busy not at 0.
+points=$(grep -m 1 '<polyline' "$dir/out.svg" | sed "s/.*points='\([^']*\)'.*/\1/" | wc -w)
+[ "$points" -eq 3 ] || { echo "# busy's line has $points points, not 3"; rc=1; }
 grep -q 'late balloon target' "$dir/out.svg" || rc=1
 printf '5.0 vm1 oops\n' > "$dir/bad"
 "$top/userspace/build/kvmmem-plot" "$dir/bad" "$dir/bad.svg" 2> "$dir/err" && rc=1
