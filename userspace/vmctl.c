@@ -76,17 +76,22 @@ static const char *vm_state(const struct backend *b)
 static void status_table(const char *free_state, struct backend *vms, int n)
 {
 	double pg = (double)page_size() / MiB;
+	int width = 20;
 
+	/* libvirt's files are long (/libvirt/qemu/1-web1/pc.ram): widen. */
+	for (int i = 0; i < n; i++)
+		if ((int)strlen(vms[i].path) > width)
+			width = strlen(vms[i].path);
 	printf("free_state %s\n", free_state);
-	printf("%-20s %9s %9s %9s %9s %9s %9s %9s %6s %7s %9s %9s %9s %s\n",
-	       "NAME", "SIZE", "RESIDENT", "SHARED", "ZERO", "SWAPPED",
+	printf("%-*s %9s %9s %9s %9s %9s %9s %9s %6s %7s %9s %9s %9s %s\n",
+	       width, "NAME", "SIZE", "RESIDENT", "SHARED", "ZERO", "SWAPPED",
 	       "COMPRESS", "BALLOON", "ACTIVE", "SHARES", "MIN", "MAX",
 	       "TARGET", "STATE");
 	for (int i = 0; i < n; i++) {
 		struct backend *b = &vms[i];
 
-		printf("%-20s %8.1fM %8.1fM %8.1fM %8.1fM %8.1fM %8.1fM %8.1fM %5ld%% %7ld %8.1fM %8.1fM %8.1fM %s\n",
-		       b->path, b->size / MiB, b->resident * pg,
+		printf("%-*s %8.1fM %8.1fM %8.1fM %8.1fM %8.1fM %8.1fM %8.1fM %5ld%% %7ld %8.1fM %8.1fM %8.1fM %s\n",
+		       width, b->path, b->size / MiB, b->resident * pg,
 		       b->sharing * pg, b->zero * pg, b->swapped_out * pg, 0.0,
 		       (b->ballooned + b->free_reported) * pg, b->active,
 		       b->shares, b->min * pg, b->max * pg, b->target * pg,
