@@ -168,22 +168,31 @@ static void drop_vm(int i, const char *why)
 	vms[i] = vms[--nr_vms];
 }
 
-/* The regular files at the top of the kvmmem mount at @mnt. */
-static void scan_mount(const char *mnt, void *unused)
+/*
+ * How deep VM files may lie below a mount: libvirt puts them three levels
+ * down (libvirt/qemu/<id>-<name>/pc.ram).
+ */
+#define SCAN_DEPTH 4
+
+/* The regular files in @dir of a kvmmem mount, and below it to @depth. */
+static void scan_dir(const char *dir, int depth)
 {
 	char path[PATH_MAX];
 	struct dirent *d;
 	struct stat st;
 	struct vm *vm;
-	DIR *dp = opendir(mnt);
+	DIR *dp = opendir(dir);
 
-	(void)unused;
 	if (!dp)
 		return;
 	while ((d = readdir(dp))) {
 		if (d->d_name[0] == '.' ||
-		    snprintf(path, sizeof(path), "%s/%s", mnt, d->d_name) >= (int)sizeof(path) ||
-		    lstat(path, &st) || !S_ISREG(st.st_mode))
+		    snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && depth > 0)
+			scan_dir(path, depth - 1);
+		if (!S_ISREG(st.st_mode))
 			continue;
 		vm = find_vm(st.st_dev, st.st_ino);
 		if (vm)
@@ -192,6 +201,12 @@ static void scan_mount(const char *mnt, void *unused)
 			add_vm(path, &st);
 	}
 	closedir(dp);
+}
+
+static void scan_mount(const char *mnt, void *unused)
+{
+	(void)unused;
+	scan_dir(mnt, SCAN_DEPTH);
 }
 
 /* A file @q holds: if it is one of our VMs, @q is its QEMU. */

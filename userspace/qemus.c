@@ -56,14 +56,19 @@ static size_t qemu_cmdline(const char *pid, char *cmdline, size_t size)
 {
 	char path[300];
 	const char *prog;
-	ssize_t len;
+	ssize_t len, n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	len = read(fd, cmdline, size - 1);
+	/* libvirt's command lines run to kilobytes; read them whole. */
+	for (len = 0; (size_t)len < size - 1; len += n) {
+		n = read(fd, cmdline + len, size - 1 - len);
+		if (n <= 0)
+			break;
+	}
 	close(fd);
 	if (len <= 0)
 		return 0;
@@ -81,7 +86,8 @@ void qemus_scan(void (*fn)(const struct qemu_info *q, const struct stat *file,
 	if (!proc)
 		return;
 	while ((p = readdir(proc))) {
-		char path[300], cmdline[8192];
+		static char cmdline[65536];
+		char path[300];
 		struct qemu_info q = { 0 };
 		struct stat st;
 		struct dirent *d;
