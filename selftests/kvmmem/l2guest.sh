@@ -114,10 +114,7 @@ l2_alive() {
 # "anon" gives QEMU's anonymous RAM instead, with mem-merge on (for KSM).
 l2_start() {
 	local dir cpu=host name=$1 mb=$3
-	dir=$(l2_dir "$name")
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	mkfifo "$dir/serial.in" "$dir/serial.out"
+	dir=$(l2_prepare "$name")
 	[ "$L2_ACCEL" = kvm ] || cpu=max
 	if [ "$2" = anon ]; then
 		set -- -machine mem-merge=on
@@ -133,7 +130,27 @@ l2_start() {
 		-qmp "unix:$dir/qmp.sock,server=on,wait=off" $L2_QEMU_ARGS \
 		</dev/null >"$dir/qemu.log" 2>&1 &
 	echo $! >"$dir/pid"
-	# QEMU opens both fifos read-write, so this open does not block.
+	l2_read_console "$name"
+}
+
+# l2_prepare NAME: makes guest NAME's directory afresh, with the fifos of
+# its serial console (for QEMU's `-serial pipe:DIR/serial`, libvirt's
+# <serial type='pipe'>), and prints its path.
+l2_prepare() {
+	local dir
+	dir=$(l2_dir "$1")
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	mkfifo "$dir/serial.in" "$dir/serial.out"
+	echo "$dir"
+}
+
+# l2_read_console NAME: copies what guest NAME prints into its console.log,
+# in the background.  QEMU opens both fifos read-write, so this open does
+# not block once QEMU runs (and waits for it before).
+l2_read_console() {
+	local dir
+	dir=$(l2_dir "$1")
 	cat "$dir/serial.out" >"$dir/console.log" &
 	echo $! >"$dir/reader"
 }

@@ -8,7 +8,8 @@
 # QEMU/TCG, with kvm_amd (nested SVM) and kvmmem.ko loaded and the
 # selftests at /selftests.  The script's working directory is /selftests;
 # stock QEMU is at /usr/bin/qemu-system-x86_64 and the L2 guest's kernel
-# and initramfs are at /guest/ (see initramfs.sh).
+# and initramfs are at /guest/ (see initramfs.sh); libvirtd and virsh
+# come from a layer of their own (libvirt-layer.sh).
 #
 # Exit status: the script's, which the VM's /init prints as "RIG-EXIT <rc>"
 # on the console; 124 if the VM ran out of time, 125 if it stopped without
@@ -588,7 +589,8 @@ main() {
 	trap "finish_run '$run' '$out'" EXIT
 	rig_with_lock "$RIG_REPO/build/.lock" build_and_pack "$kver" "$out" "$run" "$script" "$@"
 	"$RIG_DIR/initramfs.sh" "$kver" "$run/initrd.cpio"
-	cat "$run/overlay.cpio" >>"$run/initrd.cpio"
+	"$RIG_DIR/libvirt-layer.sh" "$run/libvirt.cpio"
+	cat "$run/libvirt.cpio" "$run/overlay.cpio" >>"$run/initrd.cpio"
 	rig_log "booting $kver (timeout ${VM_TIMEOUT}s)"
 	start=$(rig_now)
 	qrc=0
