@@ -4,8 +4,9 @@
 # check.sh: `make check`.  Installs what the rig needs, runs the native
 # tests on the host (selftests/unit, and the rig's own tests,
 # selftests/rig/*_test.sh), then the VM suite (selftests/kvmmem/run_all.sh,
-# two boots: tests.list and tests-kvm.list, the tests that run KVM guests)
-# on each kernel, and sums up the TAP results:
+# three boots: tests.list; tests-kvm.list, the tests that run KVM guests;
+# tests-iommu.list, on a machine with an IOMMU) on each kernel, and sums up
+# the TAP results:
 #
 #   <series>/<list>: <test>: ok 1 - ...   one line per result
 #   # <series>: N s                        wall time of that kernel's run
@@ -35,7 +36,7 @@
 #   KVMMEM_SERIES="6.1 6.12"   kernels (6.1-debug: the debug kernel)
 #   TESTS="fs_test share_test" only these tests (each in the boot of the
 #                              list that names it)
-#   KVMMEM_LISTS="tests.list:2 tests-kvm.list:1"
+#   KVMMEM_LISTS="tests.list:2 tests-kvm.list:1 tests-iommu.list:1"
 #                              the boots of one kernel: list:vCPUs
 #   KVMMEM_CHECK_NATIVE=0      skip the native tests (the rig's tests of
 #                              this script set it)
@@ -47,7 +48,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SERIES=${KVMMEM_SERIES:-6.1 6.12}
-LISTS=${KVMMEM_LISTS:-tests.list:2 tests-kvm.list:1}
+LISTS=${KVMMEM_LISTS:-tests.list:2 tests-kvm.list:1 tests-iommu.list:1}
+# The VM settings of the list booting now (run_boot, list_vm_env).
+BOOT_ENV=()
 SELFTESTS=$RIG_REPO/selftests/kvmmem
 PASSED=0
 FAILED=0
@@ -148,8 +151,8 @@ prefixed() {
 boot_once() {
 	local series=$1 smp=$2 log=$3
 	shift 3
-	VM_SMP=$smp VM_STALL=${VM_STALL:-300} KVMMEM_SKIP_DEPS=1 \
-		VM_KERNEL_LOG=$log.kernel "$RIG_DIR/vm-run.sh" \
+	env "${BOOT_ENV[@]}" VM_SMP="$smp" VM_STALL="${VM_STALL:-300}" KVMMEM_SKIP_DEPS=1 \
+		VM_KERNEL_LOG="$log.kernel" "$RIG_DIR/vm-run.sh" \
 		"$series" "$SELFTESTS/run_all.sh" "$@" >"$log" 2>&1
 	tr -d '\r' <"$log" | grep -q '^RIG-EXIT [0-9]*$'
 }
@@ -192,6 +195,7 @@ run_boot() {
 	args+=("$@")
 	log=$RIG_REPO/build/check-$series-$list.log
 	mkdir -p "$RIG_REPO/build"
+	mapfile -t BOOT_ENV < <(list_vm_env "$list")
 	if ! boot_once "$series" "$smp" "$log" "${args[@]}"; then
 		echo "# $name: the VM died without RIG-EXIT; booting it once more (only the second boot's results count). What it said:"
 		say_dead "$name" "$log"
@@ -216,6 +220,13 @@ run_boot() {
 		say_dead "$name" "$log" | sed 's/^# //'
 		FAILED=$((FAILED + 1))
 	fi
+}
+
+# list_vm_env LIST: the machine LIST's tests need, from its "#@ NAME=VALUE"
+# lines, as NAME=VALUE lines for env(1).  Only VM_MACHINE, VM_QEMU_ARGS
+# and VM_APPEND (vm-run.sh) may be set so.
+list_vm_env() {
+	sed -n 's/^#@ \(VM_MACHINE\|VM_QEMU_ARGS\|VM_APPEND\)=/\1=/p' "$SELFTESTS/$1"
 }
 
 # list_names LIST: the test names LIST holds (comments and blanks out).

@@ -9,6 +9,8 @@
 #   /bin/busybox + applet links   the shell and tools of L1
 #   /lib/rig-modules/*.ko         kvm_amd and its dependencies, uncompressed
 #   /lib/rig-modules/order        their file names, in load order
+#   /lib/rig-modules/vfio/        vfio-pci and vfio_iommu_type1, the same
+#                                 way, not loaded at boot (vfio_test)
 #   /usr/bin/qemu-system-x86_64   stock QEMU, its shared libraries (at the
 #                                 paths ldd gives) and the firmware it needs
 #                                 to boot a -kernel guest, for L2
@@ -36,6 +38,8 @@ BUSYBOX=/bin/busybox
 GUEST_SCRIPT=${RIG_GUEST_INITRAMFS:-$RIG_DIR/guest-initramfs.sh}
 # kvm_amd for the guests; loop for swap_test's backing stores.
 L1_MODULES=(kvm_amd loop)
+# Staged, not loaded: vfio_test loads them.
+VFIO_MODULES=(vfio-pci vfio_iommu_type1)
 # Debian builds TCG as a loadable QEMU module; it is tiny, lets the host
 # verify the copy below, and lets a test fall back to TCG when L1 has no KVM.
 QEMU_MODULES=(/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so)
@@ -117,8 +121,31 @@ stage_busybox() {
 # kvm_amd and its dependencies, decompressed (busybox insmod reads plain
 # ELF only; 6.12 ships .ko.xz), numbered and listed in load order.
 stage_rig_modules() {
-	local stage=$1 root=$2 kver=$3 dir rel name n=10
+	local stage=$1 root=$2 kver=$3 dir
 	dir=$stage/lib/rig-modules
+	rig_mod_order "$root" "$kver" "${L1_MODULES[@]}" >"$stage/l1.order"
+	stage_module_set "$root" "$kver" "$dir" <"$stage/l1.order"
+	rm "$stage/l1.order"
+	[ -s "$dir/order" ] || rig_die "no L1 modules resolved for $kver"
+}
+
+# VFIO for vfio_test (tests-iommu.list), which loads it itself: staged in
+# /lib/rig-modules/vfio/ unless the kernel lacks it (the debug kernel), in
+# which case the test says so and skips.  irqbypass came with kvm.
+stage_vfio_modules() {
+	local stage=$1 root=$2 kver=$3
+	rig_mod_order "$root" "$kver" "${VFIO_MODULES[@]}" 2>/dev/null |
+		grep -v '/irqbypass\.ko' >"$stage/vfio.order" || true
+	[ -s "$stage/vfio.order" ] &&
+		stage_module_set "$root" "$kver" "$stage/lib/rig-modules/vfio" <"$stage/vfio.order"
+	rm "$stage/vfio.order"
+}
+
+# stage_module_set ROOT KVER DIR: the modules named on stdin (paths from
+# rig_mod_order), decompressed into DIR, numbered, and listed in
+# DIR/order in that order.
+stage_module_set() {
+	local root=$1 kver=$2 dir=$3 rel name n=10
 	mkdir -p "$dir"
 	: >"$dir/order"
 	while read -r rel; do
@@ -132,8 +159,7 @@ stage_rig_modules() {
 		esac
 		echo "$name" >>"$dir/order"
 		n=$((n + 1))
-	done < <(rig_mod_order "$root" "$kver" "${L1_MODULES[@]}")
-	[ -s "$dir/order" ] || rig_die "no L1 modules resolved for $kver"
+	done
 }
 
 stage_qemu() {
@@ -195,6 +221,7 @@ build() {
 	trap "rm -rf '$stage'" EXIT
 	stage_busybox "$stage"
 	stage_rig_modules "$stage" "$root" "$kver"
+	stage_vfio_modules "$stage" "$root" "$kver"
 	stage_qemu "$stage"
 	gkver=$(guest_kver "$kver")
 	stage_guest "$stage" "$(rig_image_root "$gkver")" "$gkver"

@@ -25,6 +25,10 @@
 #   VM_ACCEL=tcg          QEMU's -accel for L1 (e.g. tcg,thread=single)
 #   VM_CPU=max            QEMU's -cpu for L1 (it must offer svm)
 #   VM_KVM_AMD_PARAMS=    parameters for kvm_amd in L1 (e.g. vgif=0)
+#   VM_QEMU_ARGS=         extra arguments for L1's QEMU, for experiments
+#                         (e.g. "-device intel-iommu -device edu", with
+#                         VM_MACHINE=q35)
+#   VM_MACHINE=pc         L1's machine type
 #   VM_SMP=1              vCPUs of L1.  With two, QEMU 7.2's emulated SVM
 #                         breaks L1 while it runs nested guests, whatever
 #                         backs their RAM: "corrupted stack end detected
@@ -255,15 +259,16 @@ boot() {
 		helpers+=($!)
 	fi
 	set +e
+	# shellcheck disable=SC2086 # VM_QEMU_ARGS: words
 	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" \
-		-m 3G -smp "${VM_SMP:-1}" -nographic -no-reboot -nic none \
+		-M "${VM_MACHINE:-pc}" -m 3G -smp "${VM_SMP:-1}" -nographic -no-reboot -nic none \
 		-pidfile "$run/qemu.pid" \
 		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
 		-serial stdio -serial "file:$run/kernel.log" \
 		-serial "file:$run/kallsyms.gz" \
 		-kernel "$(rig_vmlinuz "$kver")" -initrd "$initrd" \
 		-append "console=ttyS1 loglevel=7 nokaslr panic=-1 $VM_APPEND" \
-		</dev/null 2>&1 | strip_escapes | tee "$log"
+		${VM_QEMU_ARGS:-} </dev/null 2>&1 | strip_escapes | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
 	[ "${#helpers[@]}" -eq 0 ] || kill "${helpers[@]}" 2>/dev/null || true
