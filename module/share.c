@@ -157,6 +157,8 @@ static enum kvmmem_scan_result isolate(struct inode *inode, pgoff_t gfn,
 	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
 	if (!page_quiet(page)) {
 		unlock_page(page);
+		/* in use, not changed: told apart from pages_volatile */
+		kvmmem_count(KVMMEM_EV_PAGES_BUSY, 1);
 		return KVMMEM_SCAN_BUSY;
 	}
 	return KVMMEM_SCAN_MERGED;

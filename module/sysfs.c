@@ -97,6 +97,7 @@ EVENT_ATTR(pages_freed_by_truncate, KVMMEM_EV_FREED_BY_TRUNCATE);
 EVENT_ATTR(alloc_failures, KVMMEM_EV_ALLOC_FAILURES);
 EVENT_ATTR(pages_scanned, KVMMEM_EV_PAGES_SCANNED);
 EVENT_ATTR(pages_volatile, KVMMEM_EV_PAGES_VOLATILE);
+EVENT_ATTR(pages_busy, KVMMEM_EV_PAGES_BUSY);
 EVENT_ATTR(hash_false_matches, KVMMEM_EV_HASH_FALSE_MATCHES);
 EVENT_ATTR(cow_breaks, KVMMEM_EV_COW_BREAKS);
 EVENT_ATTR(full_scans, KVMMEM_EV_FULL_SCANS);
@@ -449,6 +450,7 @@ static struct attribute *kvmmem_attrs[] = {
 	&pages_sharing_attr.attr,
 	&pages_unshared_attr.attr,
 	&pages_volatile_attr.attr.attr,
+	&pages_busy_attr.attr.attr,
 	&pages_scanned_attr.attr.attr,
 	&full_scans_attr.attr.attr,
 	&zero_pages_attr.attr.attr,

@@ -242,6 +242,51 @@ out:
 	return ok;
 }
 
+static uint32_t tag_busy(int i) { return 0x8800 + i; }
+
+/*
+ * A page that a pipe holds (vmsplice) is in use: the scanner leaves it and
+ * counts it busy, not volatile (it did not change), and merges it once the
+ * pipe lets go.
+ */
+static bool test_busy_page(void)
+{
+	int q1 = make_file("q1", tag_busy, 4), q2 = make_file("q2", tag_busy, 4);
+	long busy0 = counter("pages_busy"), volatile0 = counter("pages_volatile");
+	char got[PG];
+	struct iovec iov;
+	char *m2;
+	int pipefd[2];
+	bool ok;
+
+	if (!expect(q1 >= 0 && q2 >= 0 && pipe(pipefd) == 0, "files and pipe"))
+		return false;
+	m2 = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, q2, 0);
+	ok = expect(m2 != MAP_FAILED, "mmap q2");
+	iov.iov_base = m2;
+	iov.iov_len = PG;
+	ok = ok && expect(vmsplice(pipefd[1], &iov, 1, 0) == PG, "vmsplice q2's page 0");
+	ok = ok && expect(knob("run", "1") == 0, "run=1") && converge(2);
+	knob("run", "0");
+	tap_diag("held by the pipe: q2 shares %ld of 4; pages_busy +%ld, pages_volatile +%ld",
+		 file_counter(q2, "sharing"), counter("pages_busy") - busy0,
+		 counter("pages_volatile") - volatile0);
+	ok = ok && expect_eq(file_counter(q2, "sharing"), 3, "q2's other pages merge") &&
+	     expect(counter("pages_busy") > busy0, "the held page is counted busy") &&
+	     expect_eq(counter("pages_volatile"), volatile0, "and not volatile");
+	ok = ok && expect(read(pipefd[0], got, PG) == PG, "the pipe lets go");
+	ok = ok && expect(knob("run", "1") == 0, "run=1") && converge(2);
+	knob("run", "0");
+	ok = ok && expect_eq(file_counter(q2, "sharing"), 4, "then it merges too");
+	if (m2 != MAP_FAILED)
+		munmap(m2, 4 * PG);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	drop_file(q1, "q1");
+	drop_file(q2, "q2");
+	return ok;
+}
+
 #define TRACING "/sys/kernel/tracing/"
 
 static uint32_t tag_zero(int i) { (void)i; return 0; }
@@ -744,6 +789,7 @@ static const struct {
 	{ "writes to shared pages copy; every page reads its own data", test_cow },
 	{ "the last sharer takes its frame back without a copy", test_last_sharer },
 	{ "the last sharer copies a frame a pipe still holds (vmsplice)", test_last_sharer_pipe },
+	{ "a page a pipe holds is left and counted busy, not volatile, then merged", test_busy_page },
 	{ "zero pages take no reference on the zero frame (kpagecount)", test_zero_frame_refs },
 	{ "tracepoints for merge and copy-on-write fire", test_tracepoints },
 	{ "run=2 unmerges everything", test_unmerge },
