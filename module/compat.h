@@ -63,6 +63,23 @@ static inline void kvmmem_inode_touch(struct inode *inode)
 #endif
 
 /*
+ * How many page tables map an order-0 frame: 6.12 has only the folio's
+ * count (inline), 6.1 page_mapcount() inline and folio_mapcount() not
+ * exported.
+ */
+#ifdef KVMMEM_HAVE_INLINE_FOLIO_MAPCOUNT
+static inline int kvmmem_frame_mapcount(struct page *page)
+{
+	return folio_mapcount(page_folio(page));
+}
+#else
+static inline int kvmmem_frame_mapcount(struct page *page)
+{
+	return page_mapcount(page);
+}
+#endif
+
+/*
  * The kobject of /sys/kernel/mm.  mm_kobj is exported on 6.1 but not on
  * 6.12, so look it up through kernfs, whose directory nodes created by
  * kobjects point back at them.  It lives as long as the kernel.

@@ -24,6 +24,7 @@
 #include "file.h"
 #include "fs.h"
 #include "fault.h"
+#include "hotio.h"
 #include "ioctl.h"
 #include "paging.h"
 #include "pmap.h"
@@ -101,6 +102,7 @@ static int kvmmem_resize(struct inode *inode, loff_t size)
 		return err;
 	freed = kvmmem_pmap_remove(inode, DIV_ROUND_UP(size, PAGE_SIZE),
 				   ULONG_MAX);
+	kvmmem_hotio_forget(inode, DIV_ROUND_UP(size, PAGE_SIZE), ULONG_MAX);
 	kvmmem_count(KVMMEM_EV_FREED_BY_TRUNCATE, freed);
 	return 0;
 }
@@ -277,6 +279,8 @@ static int punch_hole(struct inode *inode, loff_t start, loff_t len)
 				    round_down(end, PAGE_SIZE) >> PAGE_SHIFT,
 				    len >= KVMMEM_REPORT_MIN_BYTES ?
 				    KVMMEM_VALUE_REPORTED : KVMMEM_VALUE_BALLOONED);
+	kvmmem_hotio_forget(inode, round_up(start, PAGE_SIZE) >> PAGE_SHIFT,
+			    round_down(end, PAGE_SIZE) >> PAGE_SHIFT);
 	kvmmem_count(KVMMEM_EV_FREED_BY_PUNCH, freed);
 	return 0;
 }

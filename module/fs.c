@@ -177,6 +177,7 @@ static struct inode *kvmmem_alloc_inode(struct super_block *sb)
 	info->id = 0;
 	info->domain = 0;
 	kvmmem_paging_init_vm(&info->paging);
+	kvmmem_hotio_init(&info->hotio);
 	return &info->vfs_inode;
 }
 
@@ -192,6 +193,7 @@ static void kvmmem_evict_inode(struct inode *inode)
 		kvmmem_registry_del(inode);
 		kvmmem_alloc_release(inode);
 		kvmmem_pmap_destroy(inode);
+		kvmmem_hotio_destroy(inode);
 		atomic_long_dec(&kvmmem_nr_files);
 	}
 	atomic_dec(&KVMMEM_SB(inode->i_sb)->nr_inodes);

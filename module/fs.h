@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "balloon.h"
 #include "budget.h"
+#include "hotio.h"
 #include "paging.h"
 #include "pmap.h"
 #include "scan.h"
@@ -37,6 +38,7 @@ struct kvmmem_inode_info {
 	struct kvmmem_vm_alloc alloc;	/* shares, min, max, idle estimate */
 	struct kvmmem_vm_balloon balloon;	/* target published, pollers */
 	struct kvmmem_vm_paging paging;	/* counters, readahead state */
+	struct kvmmem_hotio hotio;	/* I/O heat of pages found in use */
 	struct kvmmem_file_kobj *sysfs;
 	u32 id;				/* registry id, names it in hints */
 	u32 domain;			/* sharing domain, under scan_mutex */

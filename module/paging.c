@@ -87,6 +87,7 @@
 #include "balloon.h"
 #include "budget.h"
 #include "fs.h"
+#include "hotio.h"
 #include "paging.h"
 #include "pmap.h"
 #include "registry.h"
@@ -208,28 +209,39 @@ struct batch {
 	unsigned int n;		/* pages to write */
 	unsigned int max;	/* at most BATCH */
 	unsigned int clean;	/* pages that went without a write of ours */
+	bool left;		/* a candidate was left for I/O (hotio.c) */
 	struct kvmmem_swap_io io;
 };
 
 static void batch_add(struct batch *b, struct inode *inode, pgoff_t gfn)
 {
 	struct page *page;
-	unsigned int i;
+	unsigned int i, io;
 
 	for (i = 0; i < b->n; i++)
 		if (b->gfns[i] == gfn)
 			return;
 	page = lock_candidate(inode, gfn);
-	if (page) {
-		b->pages[b->n] = page;
-		b->gfns[b->n++] = gfn;
+	if (!page)
+		return;
+	io = kvmmem_hotio_visit(inode, gfn, page);
+	if (io) {
+		kvmmem_count(io & KVMMEM_IO_IN_USE ? KVMMEM_EV_PAGE_OUT_IN_USE :
+			     KVMMEM_EV_PAGE_OUT_HOT, 1);
+		unlock_page(page);
+		put_page(page);
+		b->left = true;
+		return;
 	}
+	b->pages[b->n] = page;
+	b->gfns[b->n++] = gfn;
 }
 
 /*
  * Unmap the candidates (one call for a compact run: one walk of the
- * mappings, one TLB flush) and keep those that only their entry and we
- * reference: no pin, no I/O in flight, no pipe.
+ * mappings, one TLB flush, unless that would unmap a page left for I/O)
+ * and keep those that only their entry and we reference: no pin, no I/O
+ * in flight, no pipe.
  */
 static void unmap_victims(struct inode *inode, struct batch *b)
 {
@@ -240,7 +252,7 @@ static void unmap_victims(struct inode *inode, struct batch *b)
 		first = min(first, b->gfns[i]);
 		last = max(last, b->gfns[i]);
 	}
-	if (b->n && last - first < 4 * BATCH)
+	if (b->n && last - first < 4 * BATCH && !b->left)
 		unmap_mapping_pages(inode->i_mapping, first, last - first + 1,
 				    false);
 	else
@@ -251,6 +263,8 @@ static void unmap_victims(struct inode *inode, struct batch *b)
 		struct page *page = b->pages[i];
 
 		if (page_mapped(page) || page_count(page) != 2) {
+			kvmmem_hotio_in_use(inode, b->gfns[i], page);
+			kvmmem_count(KVMMEM_EV_PAGE_OUT_IN_USE, 1);
 			unlock_page(page);
 			put_page(page);
 			continue;
@@ -424,6 +438,7 @@ static struct batch *start_batch(struct inode *inode, unsigned long max,
 	if (!b)
 		return NULL;
 	b->n = 0;
+	b->left = false;
 	b->max = clamp_t(unsigned long, max, 1, BATCH);
 	pick_victims(inode, b);
 	b->clean = out_clean(inode, b);

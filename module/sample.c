@@ -26,7 +26,9 @@
 
 #include "alloc.h"
 #include "fs.h"
+#include "hotio.h"
 #include "registry.h"
+#include "stats.h"
 #include "sample.h"
 #include "trace.h"
 
@@ -59,23 +61,33 @@ void kvmmem_sample_touch(struct inode *inode, pgoff_t gfn)
 	spin_unlock(&va->idle_lock);
 }
 
-/* Up to @n distinct resident gfns, at random. */
-static u32 pick(struct inode *inode, pgoff_t *gfns, u32 n)
+/*
+ * Up to @n distinct resident gfns, at random.  A hot page (hotio.c) is not
+ * taken: unmapping it would cost a fault on a page I/O keeps using.  It
+ * counts in *@hot instead, as a sampled page that was touched, which I/O
+ * makes it.
+ */
+static u32 pick(struct inode *inode, pgoff_t *gfns, u32 n, u32 *hot)
 {
 	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
 	u64 pages = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
 	u32 picked = 0, tries, i;
 
+	*hot = 0;
 	if (!pages || !atomic_long_read(&KVMMEM_I(inode)->pmap.resident))
 		return 0;
-	for (tries = 0; picked < n && tries < n * TRIES_PER_SAMPLE; tries++) {
+	for (tries = 0; picked + *hot < n && tries < n * TRIES_PER_SAMPLE; tries++) {
 		pgoff_t gfn = get_random_u64() % pages;
 
 		if (!kvmmem_entry_is_resident(xa_load(frames, gfn)))
 			continue;
 		for (i = 0; i < picked && gfns[i] != gfn; i++)
 			;
-		if (i == picked)
+		if (i < picked)
+			continue;
+		if (kvmmem_hotio_is_hot(inode, gfn))
+			++*hot;
+		else
 			gfns[picked++] = gfn;
 	}
 	return picked;
@@ -86,7 +98,7 @@ static void sample_file(struct inode *inode, pgoff_t *gfns)
 {
 	struct xarray *frames = &KVMMEM_I(inode)->pmap.frames;
 	struct kvmmem_vm_alloc *va = &KVMMEM_I(inode)->alloc;
-	u32 n = pick(inode, gfns, min(kvmmem_sample_pages, MAX_SAMPLE_PAGES));
+	u32 hot, n = pick(inode, gfns, min(kvmmem_sample_pages, MAX_SAMPLE_PAGES), &hot);
 	u32 sampled, touched, i;
 	unsigned long gfn;
 	void *entry;
@@ -97,10 +109,13 @@ static void sample_file(struct inode *inode, pgoff_t *gfns)
 	sampled = va->idle.sampled;
 	touched = va->idle.touched;
 	kvmmem_policy_idle_end(&va->idle);
-	kvmmem_policy_idle_start(&va->idle, n);
+	kvmmem_policy_idle_start(&va->idle, n + hot);
+	for (i = 0; i < hot; i++)
+		kvmmem_policy_idle_touch(&va->idle);
 	for (i = 0; i < n; i++)
 		xa_set_mark(frames, gfns[i], KVMMEM_SAMPLED);
 	spin_unlock(&va->idle_lock);
+	kvmmem_count(KVMMEM_EV_SAMPLE_HOT, hot);
 	for (i = 0; i < n; i++)
 		unmap_mapping_pages(inode->i_mapping, gfns[i], 1, false);
 	trace_kvmmem_sample(inode->i_ino, sampled, touched,

@@ -49,6 +49,7 @@
 #include "budget.h"
 #include "frametab.h"
 #include "fs.h"
+#include "hotio.h"
 #include "paging.h"
 #include "pmap.h"
 #include "registry.h"
@@ -156,6 +157,7 @@ static enum kvmmem_scan_result isolate(struct inode *inode, pgoff_t gfn,
 	}
 	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
 	if (!page_quiet(page)) {
+		kvmmem_hotio_in_use(inode, gfn, page);
 		unlock_page(page);
 		/* in use, not changed: told apart from pages_volatile */
 		kvmmem_count(KVMMEM_EV_PAGES_BUSY, 1);
@@ -406,6 +408,26 @@ static struct page *lookup(struct inode *inode, pgoff_t gfn, u64 hash,
 	return NULL;
 }
 
+/*
+ * Before the page is hashed: is it in use or hot (hotio.c)?  A page whose
+ * lock someone holds is not visited this time.
+ */
+static bool leave_for_io(struct inode *inode, pgoff_t gfn, struct page *page)
+{
+	unsigned int io = 0;
+
+	if (!trylock_page(page))
+		return false;
+	if (kvmmem_pmap_entry(inode, gfn) == kvmmem_entry_private(page))
+		io = kvmmem_hotio_visit(inode, gfn, page);
+	unlock_page(page);
+	if (io & KVMMEM_IO_IN_USE)
+		kvmmem_count(KVMMEM_EV_PAGES_BUSY, 1);
+	else if (io & KVMMEM_IO_HOT)
+		kvmmem_count(KVMMEM_EV_PAGES_HOT_SKIPPED, 1);
+	return io;
+}
+
 /**
  * kvmmem_share_scan_page() - try to share the guest page at @inode:@gfn
  * @inode: a kvmmem regular file, referenced by the caller
@@ -425,6 +447,10 @@ enum kvmmem_scan_result kvmmem_share_scan_page(struct inode *inode,
 	if (!page)
 		return KVMMEM_SCAN_SKIPPED;
 	kvmmem_count(KVMMEM_EV_PAGES_SCANNED, 1);
+	if (leave_for_io(inode, gfn, page)) {
+		put_page(page);
+		return KVMMEM_SCAN_BUSY;
+	}
 	zero = page_is_zero(page);
 	if (!zero)
 		hash = page_hash(inode, page);

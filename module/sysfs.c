@@ -23,6 +23,7 @@
 #include "compat.h"
 #include "frametab.h"
 #include "fs.h"
+#include "hotio.h"
 #include "paging.h"
 #include "pmap.h"
 #include "sample.h"
@@ -69,6 +70,7 @@ GAUGE_ATTR(free_reported_pages, kvmmem_pages_reported);
 GAUGE_ATTR(swap_slots_used, kvmmem_swap_slots_used);
 GAUGE_ATTR(swap_cached_pages, kvmmem_swap_cached);
 GAUGE_ATTR(swap_slots_shared, kvmmem_swap_slots_shared);
+GAUGE_ATTR(hot_io_pages, kvmmem_hot_io_pages);
 
 /* A read-only event counter, summed over CPUs. */
 struct event_attribute {
@@ -98,6 +100,10 @@ EVENT_ATTR(alloc_failures, KVMMEM_EV_ALLOC_FAILURES);
 EVENT_ATTR(pages_scanned, KVMMEM_EV_PAGES_SCANNED);
 EVENT_ATTR(pages_volatile, KVMMEM_EV_PAGES_VOLATILE);
 EVENT_ATTR(pages_busy, KVMMEM_EV_PAGES_BUSY);
+EVENT_ATTR(pages_hot_skipped, KVMMEM_EV_PAGES_HOT_SKIPPED);
+EVENT_ATTR(page_out_in_use, KVMMEM_EV_PAGE_OUT_IN_USE);
+EVENT_ATTR(page_out_hot, KVMMEM_EV_PAGE_OUT_HOT);
+EVENT_ATTR(sample_hot, KVMMEM_EV_SAMPLE_HOT);
 EVENT_ATTR(hash_false_matches, KVMMEM_EV_HASH_FALSE_MATCHES);
 EVENT_ATTR(cow_breaks, KVMMEM_EV_COW_BREAKS);
 EVENT_ATTR(full_scans, KVMMEM_EV_FULL_SCANS);
@@ -177,6 +183,7 @@ KNOB_ATTR(tax_rate, kvmmem_tax_rate, 0, KVMMEM_POLICY_TAX_MAX);
 KNOB_ATTR(sample_pages, kvmmem_sample_pages, 1, 1024);
 KNOB_ATTR(balloon_timeout_ms, kvmmem_balloon_timeout_ms, 100, 3600000);
 KNOB_ATTR(swap_readahead, kvmmem_swap_readahead, 0, 32);
+KNOB_ATTR(hot_io_threshold, kvmmem_hot_io_threshold, 1, KVMMEM_HEAT_MAX);
 
 static ssize_t sample_period_ms_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
@@ -451,6 +458,12 @@ static struct attribute *kvmmem_attrs[] = {
 	&pages_unshared_attr.attr,
 	&pages_volatile_attr.attr.attr,
 	&pages_busy_attr.attr.attr,
+	&pages_hot_skipped_attr.attr.attr,
+	&page_out_in_use_attr.attr.attr,
+	&page_out_hot_attr.attr.attr,
+	&sample_hot_attr.attr.attr,
+	&hot_io_pages_attr.attr.attr,
+	&hot_io_threshold_attr.attr.attr,
 	&pages_scanned_attr.attr.attr,
 	&full_scans_attr.attr.attr,
 	&zero_pages_attr.attr.attr,
@@ -538,6 +551,7 @@ COUNTER_ATTR(file_swapped_in, pages_swapped_in, paging.swapped_in);
 COUNTER_ATTR(swap_cached, swap_cached_pages, paging.cached);
 COUNTER_ATTR(file_io_errors, swap_io_errors, paging.io_errors);
 COUNTER_ATTR(file_checksum_errors, checksum_errors, paging.checksum_errors);
+COUNTER_ATTR(file_hot_io, hot_io_pages, hotio.hot);
 
 static ssize_t domain_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -656,6 +670,7 @@ static struct attribute *file_attrs[] = {
 	&swap_cached_attr.attr.attr,
 	&file_io_errors_attr.attr.attr,
 	&file_checksum_errors_attr.attr.attr,
+	&file_hot_io_attr.attr.attr,
 	&balloon_target_attr.attr,
 	&file_uncooperative_attr.attr,
 	&domain_attr.attr,

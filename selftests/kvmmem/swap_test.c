@@ -533,6 +533,8 @@ static bool write_pinned(int fd, int f, long pages, int pipes[][2], int n)
 static bool test_shared_pageout(void)
 {
 	long out0 = counter("pages_swapped_out_shared"), shared0 = counter("pages_shared");
+	long left0 = counter("page_out_in_use") + counter("page_out_hot");
+	long hot0 = counter("hot_io_pages");
 	char mnt2[300], store2[300], dev[64], opts[400];
 	int s1 = -1, s2 = -1, p = -1, q = -1, lfd, fd, pipes[4][2];
 	long sw1 = -1, sw2 = -1, merged = -1, went = -1;
@@ -575,8 +577,13 @@ static bool test_shared_pageout(void)
 		 sw1, sw2, q < 0 ? -1 : file_counter(q, "swapped_out"),
 		 p < 0 ? -1 : file_counter(p, "swapped_out"), went,
 		 counter("swap_slots_shared"), counter("pages_shared") - shared0);
+	tap_diag("pages left in use or hot: %ld; p's hot_io_pages %ld",
+		 counter("page_out_in_use") + counter("page_out_hot") - left0,
+		 p < 0 ? -1 : file_counter(p, "hot_io_pages"));
 	ok = ok && expect(sw1 > 0 && sw2 > 0, "both sharers paged out") &&
 	     expect_eq(file_counter(p, "swapped_out"), 0, "no page held by a pipe went") &&
+	     expect(counter("page_out_in_use") + counter("page_out_hot") > left0,
+		    "the pager counts the pages it left for the pipes") &&
 	     expect_eq(went, sw1 + sw2, "pages_swapped_out_shared counts them") &&
 	     expect(counter("swap_slots_shared") > 0, "swap_slots_shared counts their slots") &&
 	     expect_eq(bad_preads(s1, 7, 1, SH_PAGES), 0, "s1 reads back (pread)") &&
@@ -600,7 +607,8 @@ static bool test_shared_pageout(void)
 		if (fds[k] >= 0)
 			close(fds[k]);
 	ok = expect(umount(mnt2) == 0, "umount the second mount") && ok &&
-	     expect_eq(counter("swap_slots_shared"), 0, "no shared slot left");
+	     expect_eq(counter("swap_slots_shared"), 0, "no shared slot left") &&
+	     expect_eq(counter("hot_io_pages"), hot0, "no page counted hot left");
 	fd = open(dev, O_RDWR | O_EXCL);
 	ok = expect(fd >= 0, "its store is let go") && ok;
 	if (fd >= 0)

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: hotio - guest pages that I/O keeps hitting
+ *
+ * Paper section 7: pages that are the target of repeated I/O.  On a KVM
+ * host those are the guest pages QEMU does direct I/O into (cache=none:
+ * O_DIRECT bios pin them for the length of each I/O on 6.12, and hold
+ * extra references on 6.1) and the ones a device keeps pinned.  Sharing,
+ * sampling or paging such a page forces a copy, a fault or a wait on it,
+ * so the mechanisms leave hot pages alone until they cool.
+ *
+ * Detection is by visits: whenever the scanner or the pager looks at a
+ * private frame (locked, with a reference of its own), it counts the
+ * references beyond its own, the entry's and the page tables'.  A page in
+ * use gains one degree of heat, up to KVMMEM_HEAT_MAX; a quiet one loses
+ * one.  From kvmmem_hot_io_threshold on, the page is hot.  So a page is
+ * caught only when a visit falls within an I/O: short I/Os to a page are
+ * seen in proportion to the time they hold it, and a page needs
+ * threshold more visits in use than quiet to become hot.  The sampler
+ * does not lock pages and only reads the heat (it skips hot pages).
+ *
+ * Where: heat is kept per guest page (gfn), in a sparse xarray of the
+ * file that holds an entry only for a page ever found in use, and only
+ * while its heat is above zero.  Guests do I/O into the same guest
+ * buffers again and again, whichever frame backs them, so the heat stays
+ * with the gfn when its frame changes (a copy-on-write, a page-in).  The
+ * other per-page state has no room for it: the pmap entry is a frame
+ * pointer compared whole in three files, and page->private holds a kept
+ * slot or a shared frame's descriptor.
+ *
+ * An entry is a value: the heat, and KVMMEM_HOT_COUNTED when the page is
+ * counted in hot_io_pages, so that the gauges stay exact when the
+ * threshold changes (a page is recounted at its next visit).  Each
+ * update reads and writes its entry under the xarray's lock; visits hold
+ * the page lock of the gfn's frame besides, and kvmmem_hotio_destroy()
+ * runs once nobody can visit.
+ */
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+
+#include "compat.h"
+#include "fs.h"
+#include "hotio.h"
+
+#define KVMMEM_HOT_COUNTED	(KVMMEM_HEAT_MAX + 1)
+
+unsigned int kvmmem_hot_io_threshold = 3;
+atomic_long_t kvmmem_hot_io_pages = ATOMIC_LONG_INIT(0);
+
+static struct kvmmem_hotio *hotio_of(struct inode *inode)
+{
+	return &KVMMEM_I(inode)->hotio;
+}
+
+/**
+ * kvmmem_hotio_init() - no page of a new file has been in use
+ * @hotio: the file's state
+ */
+void kvmmem_hotio_init(struct kvmmem_hotio *hotio)
+{
+	xa_init(&hotio->heat);
+	atomic_long_set(&hotio->hot, 0);
+}
+
+/**
+ * kvmmem_hotio_destroy() - forget a file's heat (its inode is evicted)
+ * @inode: a kvmmem regular file
+ */
+void kvmmem_hotio_destroy(struct inode *inode)
+{
+	struct kvmmem_hotio *hotio = hotio_of(inode);
+
+	atomic_long_sub(atomic_long_read(&hotio->hot), &kvmmem_hot_io_pages);
+	atomic_long_set(&hotio->hot, 0);
+	xa_destroy(&hotio->heat);
+}
+
+/**
+ * kvmmem_hotio_forget() - the pages in [@first, @end) left the file
+ * @inode: a kvmmem regular file
+ * @first: first guest frame number
+ * @end: one past the last (ULONG_MAX: to the end)
+ *
+ * A page the guest gave back (punch hole) or the file lost (truncate) has
+ * no frame for I/O to hit: its heat and its place in hot_io_pages go.
+ */
+void kvmmem_hotio_forget(struct inode *inode, pgoff_t first, pgoff_t end)
+{
+	struct kvmmem_hotio *hotio = hotio_of(inode);
+	XA_STATE(xas, &hotio->heat, first);
+	long counted = 0;
+	void *entry;
+
+	if (end <= first)
+		return;
+	xas_lock(&xas);
+	xas_for_each(&xas, entry, end - 1) {
+		if (xa_to_value(entry) & KVMMEM_HOT_COUNTED)
+			counted++;
+		xas_store(&xas, NULL);
+	}
+	xas_unlock(&xas);
+	atomic_long_sub(counted, &hotio->hot);
+	atomic_long_sub(counted, &kvmmem_hot_io_pages);
+}
+
+/*
+ * References to @page that are neither the pmap entry's, nor the
+ * visitor's, nor a page table's: a pin, I/O in flight, a pipe, GUP.
+ */
+static bool in_use(struct page *page)
+{
+	return folio_maybe_dma_pinned(page_folio(page)) ||
+	       page_count(page) > 2 + kvmmem_frame_mapcount(page);
+}
+
+/* Heat @gfn by @delta; returns whether it is hot now. */
+static bool heat(struct inode *inode, pgoff_t gfn, int delta)
+{
+	struct xarray *xa = &hotio_of(inode)->heat;
+	unsigned long old, now;
+	bool counted, hot;
+	void *entry;
+	int h;
+
+	xa_lock(xa);
+	entry = xa_load(xa, gfn);
+	old = entry ? xa_to_value(entry) : 0;
+	counted = old & KVMMEM_HOT_COUNTED;
+	h = clamp_t(int, (int)(old & KVMMEM_HEAT_MAX) + delta, 0, KVMMEM_HEAT_MAX);
+	hot = h >= READ_ONCE(kvmmem_hot_io_threshold);
+	now = h | (hot ? KVMMEM_HOT_COUNTED : 0);
+	/* no memory for a new entry: the page stays as cold as it was */
+	if (now != old &&
+	    xa_err(now ? __xa_store(xa, gfn, xa_mk_value(now),
+				    GFP_NOWAIT | __GFP_NOWARN) :
+			 __xa_erase(xa, gfn)))
+		hot = counted;
+	xa_unlock(xa);
+	if (hot != counted) {
+		atomic_long_add(hot ? 1 : -1, &hotio_of(inode)->hot);
+		atomic_long_add(hot ? 1 : -1, &kvmmem_hot_io_pages);
+	}
+	return hot;
+}
+
+/**
+ * kvmmem_hotio_visit() - a mechanism looks at the frame of @gfn
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @page: its private frame, locked, with the caller's reference, still
+ *	the entry's
+ *
+ * The page gains heat if it is in use, loses some if not.
+ *
+ * Return: KVMMEM_IO_IN_USE if it is in use now, KVMMEM_IO_HOT if it is
+ * hot now; 0 for a quiet, cold page, which the caller may take.
+ */
+unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
+				struct page *page)
+{
+	unsigned int flags = in_use(page) ? KVMMEM_IO_IN_USE : 0;
+
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
+	if (heat(inode, gfn, flags ? 1 : -1))
+		flags |= KVMMEM_IO_HOT;
+	return flags;
+}
+
+/**
+ * kvmmem_hotio_in_use() - the frame of @gfn turned out to be in use
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @page: its private frame, locked
+ *
+ * For a caller that unmapped the page after kvmmem_hotio_visit() and then
+ * found references it cannot drop: the page gains the heat that visit
+ * took off.
+ */
+void kvmmem_hotio_in_use(struct inode *inode, pgoff_t gfn, struct page *page)
+{
+	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
+	heat(inode, gfn, 2);
+}
+
+/**
+ * kvmmem_hotio_is_hot() - is @gfn hot, as its last visit found it
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ *
+ * Return: true if the page is counted hot.  No lock: the answer may be a
+ * visit old.
+ */
+bool kvmmem_hotio_is_hot(struct inode *inode, pgoff_t gfn)
+{
+	void *entry = xa_load(&hotio_of(inode)->heat, gfn);
+
+	return entry && (xa_to_value(entry) & KVMMEM_HOT_COUNTED);
+}
+
+/**
+ * kvmmem_hotio_pages() - pages of @inode counted hot
+ * @inode: a kvmmem regular file
+ *
+ * Return: the count.
+ */
+unsigned long kvmmem_hotio_pages(struct inode *inode)
+{
+	return atomic_long_read(&hotio_of(inode)->hot);
+}

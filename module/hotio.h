@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVMMEM_HOTIO_H
+#define KVMMEM_HOTIO_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/xarray.h>
+
+/* One file's I/O heat: only for the guest pages ever found in use. */
+struct kvmmem_hotio {
+	struct xarray heat;	/* gfn -> value entry (hotio.c) */
+	atomic_long_t hot;	/* pages counted hot */
+};
+
+/* kvmmem_hotio_visit() flags */
+#define KVMMEM_IO_IN_USE	0x1	/* references beyond ours: a pin, I/O */
+#define KVMMEM_IO_HOT		0x2	/* hot: leave it alone */
+
+/* Heat counts 0..KVMMEM_HEAT_MAX; hot from kvmmem_hot_io_threshold on. */
+#define KVMMEM_HEAT_MAX		7
+
+extern unsigned int kvmmem_hot_io_threshold;
+extern atomic_long_t kvmmem_hot_io_pages;
+
+void kvmmem_hotio_init(struct kvmmem_hotio *hotio);
+void kvmmem_hotio_destroy(struct inode *inode);
+void kvmmem_hotio_forget(struct inode *inode, pgoff_t first, pgoff_t end);
+unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
+				struct page *page);
+void kvmmem_hotio_in_use(struct inode *inode, pgoff_t gfn, struct page *page);
+bool kvmmem_hotio_is_hot(struct inode *inode, pgoff_t gfn);
+unsigned long kvmmem_hotio_pages(struct inode *inode);
+
+#endif /* KVMMEM_HOTIO_H */
