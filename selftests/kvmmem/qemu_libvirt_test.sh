@@ -5,9 +5,10 @@
 # Documentation/admin-guide.rst ("libvirt") tells an operator to: qemu.conf's
 # memory_backing_dir on a kvmmem mount, and a domain with
 # <memoryBacking><source type='file'/><access mode='shared'/> and
-# <memballoon model='virtio' freePageReporting='on'>.  Debian's libvirtd,
-# its QEMU driver and virsh come from the test VM's libvirt layer
-# (selftests/rig/libvirt-layer.sh).  Runs inside the test VM; prints TAP.
+# <memballoon model='virtio' freePageReporting='on' autodeflate='on'>.
+# Debian's libvirtd, its QEMU driver and virsh come from the test VM's
+# libvirt layer (selftests/rig/libvirt-layer.sh).  Runs inside the test
+# VM; prints TAP.
 #
 #   1 libvirtd starts and virsh reaches its QEMU driver
 #   2 `virsh create` starts the guest: its RAM is a file under the mount,
@@ -120,7 +121,7 @@ write_config() {
 		      <source path='$(l2_dir $DOMAIN)/serial'/>
 		      <target port='0'/>
 		    </serial>
-		    <memballoon model='virtio' freePageReporting='on'>
+		    <memballoon model='virtio' freePageReporting='on' autodeflate='on'>
 		      <stats period='2'/>
 		    </memballoon>
 		  </devices>
