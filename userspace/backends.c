@@ -85,6 +85,7 @@ static int read_one(const char *dir, unsigned long ino, struct backend *b)
 	b->shares = number(dir, "shares");
 	b->active = number(dir, "active_estimate");
 	b->uncooperative = number(dir, "uncooperative");
+	b->hot_io = number(dir, "hot_io_pages");
 	b->domain = number(dir, "domain");
 	return 0;
 }

@@ -22,6 +22,7 @@ struct backend {
 	long shares;
 	long active;		/* percent */
 	long uncooperative;	/* 0 or 1 */
+	long hot_io;		/* pages I/O keeps hitting */
 	long domain;
 };
 

@@ -101,7 +101,7 @@ static const struct metrics_vm *daemon_vm(const struct metrics_vm *vms, int n,
 
 enum field { SIZE, RESIDENT, SHARED, ZERO, SWAPPED, SWAP_CACHED, BALLOONED,
 	     REPORTED, MIN, MAX, TARGET, BALLOON_TARGET, SHARES, ACTIVE,
-	     UNCOOPERATIVE, NR_FIELDS };
+	     UNCOOPERATIVE, HOT_IO, NR_FIELDS };
 
 static const struct {
 	const char *name, *type, *help;
@@ -121,6 +121,7 @@ static const struct {
 	[SHARES] = { "kvmmem_vm_shares", "gauge", "The VM's shares." },
 	[ACTIVE] = { "kvmmem_vm_active_ratio", "gauge", "Estimated active fraction of its memory." },
 	[UNCOOPERATIVE] = { "kvmmem_vm_uncooperative", "gauge", "1 while above its balloon target past balloon_timeout_ms." },
+	[HOT_IO] = { "kvmmem_vm_hot_io_bytes", "gauge", "Guest memory that I/O keeps hitting, left alone (hot)." },
 };
 
 static double value(const struct backend *b, enum field f)
@@ -142,6 +143,7 @@ static double value(const struct backend *b, enum field f)
 	case BALLOON_TARGET: return b->balloon_target * pg;
 	case SHARES: return (double)b->shares;
 	case ACTIVE: return b->active / 100.0;
+	case HOT_IO: return b->hot_io * pg;
 	default: return (double)b->uncooperative;
 	}
 }

@@ -116,12 +116,13 @@ static void status_json(const char *free_state, struct backend *vms, int n)
 		       "\"compressed\":0,\"ballooned\":%lld,\"free_reported\":%lld,"
 		       "\"active_percent\":%ld,\"shares\":%ld,\"min\":%lld,"
 		       "\"max\":%lld,\"target\":%lld,\"balloon_target\":%lld,"
-		       "\"domain\":%ld,\"state\":\"%s\"}",
+		       "\"hot_io\":%lld,\"domain\":%ld,\"state\":\"%s\"}",
 		       b->ino, b->size, b->resident * pg, b->sharing * pg,
 		       b->zero * pg, b->swapped_out * pg, b->swap_cached * pg,
 		       b->ballooned * pg, b->free_reported * pg, b->active,
 		       b->shares, b->min * pg, b->max * pg, b->target * pg,
-		       b->balloon_target * pg, b->domain, vm_state(b));
+		       b->balloon_target * pg, b->hot_io * pg, b->domain,
+		       vm_state(b));
 	}
 	printf("]}\n");
 }

@@ -75,6 +75,7 @@ rc=0
 $CTL status --json > "$out" || rc=1
 grep -q "{\"name\":\"/vm1\",\"ino\":$ino1,\"size\":16777216,\"resident\":4194304," "$out" || rc=1
 grep -q '"name":"/vm2",.*"resident":2097152,' "$out" || rc=1
+grep -q '"name":"/vm2",.*"hot_io":0,' "$out" || rc=1
 [ $rc -eq 0 ] || sed 's/^/# /' "$out"
 tap_result $rc "status --json: the same numbers in bytes"
 

@@ -209,6 +209,8 @@ grep -q "^kvmmem_vm_resident_bytes{vm=\"vmA\",file=\"/a.ram\"} $resident\$" "$di
 grep -q '^kvmmemd_balloon_sent_total{vm="vmA",file="/a.ram"} [1-9]' "$dir/metrics" || rc=1
 grep -q '^kvmmemd_balloon_failures_total{vm="vmC",file="/c.ram"} [1-9]' "$dir/metrics" || rc=1
 grep -q "^kvmmem_pages_allocated [0-9]" "$dir/metrics" || rc=1
+grep -q '^kvmmem_vm_hot_io_bytes{vm="vmA",file="/a.ram"} 0$' "$dir/metrics" || rc=1
+grep -q "^kvmmem_hot_io_pages [0-9]" "$dir/metrics" || rc=1
 bad=$(grep -v '^# \(HELP\|TYPE\) ' "$dir/metrics" |
 	grep -cv '^[a-zA-Z_:][a-zA-Z0-9_:]*\({[a-z_]*="[^"]*"\(,[a-z_]*="[^"]*"\)*}\)\? [0-9][0-9.e+]*$')
 [ "$bad" -eq 0 ] || { echo "# $bad lines are not exposition format"; rc=1; }
