@@ -197,14 +197,3 @@ bool kvmmem_hotio_is_hot(struct inode *inode, pgoff_t gfn)
 
 	return entry && (xa_to_value(entry) & KVMMEM_HOT_COUNTED);
 }
-
-/**
- * kvmmem_hotio_pages() - pages of @inode counted hot
- * @inode: a kvmmem regular file
- *
- * Return: the count.
- */
-unsigned long kvmmem_hotio_pages(struct inode *inode)
-{
-	return atomic_long_read(&hotio_of(inode)->hot);
-}

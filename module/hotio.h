@@ -29,6 +29,5 @@ unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
 				struct page *page);
 void kvmmem_hotio_in_use(struct inode *inode, pgoff_t gfn, struct page *page);
 bool kvmmem_hotio_is_hot(struct inode *inode, pgoff_t gfn);
-unsigned long kvmmem_hotio_pages(struct inode *inode);
 
 #endif /* KVMMEM_HOTIO_H */
