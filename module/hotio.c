@@ -123,6 +123,14 @@ static bool heat(struct inode *inode, pgoff_t gfn, int delta)
 	void *entry;
 	int h;
 
+	/*
+	 * Most visits find a quiet page that was never in use: nothing to
+	 * cool, so no lock on the scanner's and the pager's path.  Visits
+	 * to one gfn hold its frame's page lock, so the entry cannot appear
+	 * meanwhile.
+	 */
+	if (delta < 0 && !xa_load(xa, gfn))
+		return false;
 	xa_lock(xa);
 	entry = xa_load(xa, gfn);
 	old = entry ? xa_to_value(entry) : 0;
