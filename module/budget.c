@@ -12,6 +12,11 @@
  * Close to full, a charge also leaves room for what the mount's other
  * files are owed to reach their admitted min (alloc.c).
  *
+ * Frames below 4 GiB (ZONE_DMA and ZONE_DMA32) are counted as well
+ * (frames_below_4g): devices that reach only 32-bit addresses need them,
+ * so hot I/O remapping (hotio.c) takes such frames only while the count
+ * stays under hot_io_remap_max_percent of those zones.
+ *
  * Locking: used_pages is an atomic counter; held_lock protects the held
  * list; charges and reaps may run in any context that may sleep.
  */
@@ -30,8 +35,19 @@
  */
 #define KVMMEM_FRAME_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT)
 
+/*
+ * A frame below 4 GiB for a hot I/O page: not charged (it takes over the
+ * charge of the frame it replaces), and not worth waiting or reclaiming
+ * for, since the page may simply stay where it is.
+ */
+#define KVMMEM_LOW_FRAME_GFP	(GFP_USER | __GFP_DMA32 | __GFP_ACCOUNT | \
+				 __GFP_NORETRY | __GFP_NOWARN)
+
 /* Held frames looked at each time one more is held. */
 #define REAP_BATCH		16
+
+unsigned int kvmmem_hot_io_remap_max_percent = 10;
+atomic_long_t kvmmem_frames_low = ATOMIC_LONG_INIT(0);
 
 static struct kvmmem_budget *inode_budget(struct inode *inode)
 {
@@ -57,6 +73,18 @@ static void uncharge(struct kvmmem_budget *budget, unsigned long n)
 {
 	atomic_long_sub(n, &budget->used_pages);
 	atomic_long_sub(n, &kvmmem_pages_allocated);
+}
+
+static bool frame_is_low(struct page *page)
+{
+	return page_zonenum(page) <= ZONE_DMA32;
+}
+
+/* @page becomes (@n = 1) or stops being (@n = -1) a frame of ours. */
+static void count_zone(struct page *page, long n)
+{
+	if (frame_is_low(page))
+		atomic_long_add(n, &kvmmem_frames_low);
 }
 
 /**
@@ -91,6 +119,7 @@ unsigned long kvmmem_budget_reap(struct kvmmem_budget *budget,
 	spin_unlock(&budget->held_lock);
 	list_for_each_entry_safe(page, next, &free, lru) {
 		list_del(&page->lru);
+		count_zone(page, -1);
 		put_page(page);
 	}
 	uncharge(budget, freed);
@@ -126,6 +155,7 @@ void kvmmem_budget_drain(struct kvmmem_budget *budget)
 	spin_lock(&budget->held_lock);
 	list_for_each_entry_safe(page, next, &budget->held, lru) {
 		list_del(&page->lru);
+		count_zone(page, -1);
 		put_page(page);
 		n++;
 	}
@@ -177,6 +207,7 @@ static struct page *alloc_charged(struct kvmmem_budget *budget)
 		return ERR_PTR(-ENOMEM);
 	}
 	atomic_long_inc(&kvmmem_pages_allocated);
+	count_zone(page, 1);
 	return page;
 }
 
@@ -224,18 +255,59 @@ struct page *kvmmem_budget_alloc_frame(struct inode *inode)
 	return alloc_charged(budget);
 }
 
+/* ZONE_DMA and ZONE_DMA32 pages the page allocator manages, all nodes. */
+static unsigned long low_managed_pages(void)
+{
+	unsigned long pages = 0;
+	int nid, z;
+
+	for_each_online_node(nid)
+		for (z = 0; z <= ZONE_DMA32; z++)
+			pages += zone_managed_pages(&NODE_DATA(nid)->node_zones[z]);
+	return pages;
+}
+
+/**
+ * kvmmem_budget_low_frame() - a frame below 4 GiB to replace @old
+ * @old: a charged frame above 4 GiB, which its caller is about to free
+ *
+ * The new frame takes over @old's charge: the caller frees @old with its
+ * last put, never through the budget.  None is taken once kvmmem's frames
+ * below 4 GiB, all mounts' together, reach hot_io_remap_max_percent of
+ * the memory there, so that devices limited to 32-bit DMA keep a reserve.
+ *
+ * Return: the frame (one reference, not zeroed), or NULL.
+ */
+struct page *kvmmem_budget_low_frame(struct page *old)
+{
+	unsigned long cap = low_managed_pages() / 100 *
+			    READ_ONCE(kvmmem_hot_io_remap_max_percent);
+	struct page *page;
+
+	if (atomic_long_read(&kvmmem_frames_low) >= cap)
+		return NULL;
+	page = alloc_page(KVMMEM_LOW_FRAME_GFP);
+	if (!page)
+		return NULL;
+	count_zone(page, 1);
+	count_zone(old, -1);
+	return page;
+}
+
 /**
  * kvmmem_budget_frame_freed() - uncharge a frame that no entry holds anymore
  * @inode: a file of the mount the frame was charged to
+ * @page: the frame, whose last reference its caller drops
  *
  * Only for a frame nobody else can reference (a merged page, isolated and
  * quiet); otherwise kvmmem_budget_frame_release().  Frees a few held
  * frames that nobody references any more, too.
  */
-void kvmmem_budget_frame_freed(struct inode *inode)
+void kvmmem_budget_frame_freed(struct inode *inode, struct page *page)
 {
 	struct kvmmem_budget *budget = inode_budget(inode);
 
+	count_zone(page, -1);
 	uncharge(budget, 1);
 	reap_held(budget);
 }
@@ -261,6 +333,7 @@ void kvmmem_budget_frame_release(struct inode *inode, struct page *page)
 	 * puts last frees the page.
 	 */
 	if (page_ref_count(page) == 1) {
+		count_zone(page, -1);
 		put_page(page);
 		uncharge(budget, 1);
 		reap_held(budget);

@@ -17,10 +17,14 @@ struct kvmmem_budget {
 	unsigned long nr_held;
 };
 
+extern unsigned int kvmmem_hot_io_remap_max_percent;
+extern atomic_long_t kvmmem_frames_low;
+
 void kvmmem_budget_init(struct kvmmem_budget *budget, unsigned long max_pages);
 struct page *kvmmem_budget_alloc_frame(struct inode *inode);
 struct page *kvmmem_budget_try_alloc_frame(struct inode *inode);
-void kvmmem_budget_frame_freed(struct inode *inode);
+struct page *kvmmem_budget_low_frame(struct page *old);
+void kvmmem_budget_frame_freed(struct inode *inode, struct page *page);
 void kvmmem_budget_frame_release(struct inode *inode, struct page *page);
 unsigned long kvmmem_budget_reap(struct kvmmem_budget *budget,
 				 unsigned long max);

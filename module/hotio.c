@@ -28,6 +28,15 @@
  * pointer compared whole in three files, and page->private holds a kept
  * slot or a shared frame's descriptor.
  *
+ * Remapping (paper section 7, knob hot_io_remap, off by default): a page
+ * that was hot when the scanner came by, sits above 4 GiB and is not in
+ * use at that moment moves to a frame below 4 GiB, so that a device that
+ * reaches only 32-bit addresses does its DMA there without a bounce
+ * buffer.  The move is a merge's: under invalidate_lock and the page
+ * lock, the page is unmapped from QEMU and KVM, found quiet, copied, and
+ * its entry switched; the old frame goes with the scanner's last put.
+ * budget.c keeps the reserve (hot_io_remap_max_percent).
+ *
  * An entry is a value: the heat, and KVMMEM_HOT_COUNTED when the page is
  * counted in hot_io_pages, so that the gauges stay exact when the
  * threshold changes (a page is recounted at its next visit).  Each
@@ -35,16 +44,23 @@
  * the page lock of the gfn's frame besides, and kvmmem_hotio_destroy()
  * runs once nobody can visit.
  */
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 
+#include "budget.h"
 #include "compat.h"
 #include "fs.h"
 #include "hotio.h"
+#include "paging.h"
+#include "pmap.h"
+#include "stats.h"
+#include "trace.h"
 
 #define KVMMEM_HOT_COUNTED	(KVMMEM_HEAT_MAX + 1)
 
 unsigned int kvmmem_hot_io_threshold = 3;
+unsigned int kvmmem_hot_io_remap;
 atomic_long_t kvmmem_hot_io_pages = ATOMIC_LONG_INIT(0);
 
 static struct kvmmem_hotio *hotio_of(struct inode *inode)
@@ -114,8 +130,11 @@ static bool in_use(struct page *page)
 	       page_count(page) > 2 + kvmmem_frame_mapcount(page);
 }
 
-/* Heat @gfn by @delta; returns whether it is hot now. */
-static bool heat(struct inode *inode, pgoff_t gfn, int delta)
+/*
+ * Heat @gfn by @delta; returns whether it is hot now, and sets *@was_hot
+ * (if given) to whether it was before.
+ */
+static bool heat(struct inode *inode, pgoff_t gfn, int delta, bool *was_hot)
 {
 	struct xarray *xa = &hotio_of(inode)->heat;
 	unsigned long old, now;
@@ -129,13 +148,18 @@ static bool heat(struct inode *inode, pgoff_t gfn, int delta)
 	 * to one gfn hold its frame's page lock, so the entry cannot appear
 	 * meanwhile.
 	 */
+	if (was_hot)
+		*was_hot = false;
 	if (delta < 0 && !xa_load(xa, gfn))
 		return false;
 	xa_lock(xa);
 	entry = xa_load(xa, gfn);
 	old = entry ? xa_to_value(entry) : 0;
 	counted = old & KVMMEM_HOT_COUNTED;
-	h = clamp_t(int, (int)(old & KVMMEM_HEAT_MAX) + delta, 0, KVMMEM_HEAT_MAX);
+	h = (int)(old & KVMMEM_HEAT_MAX);
+	if (was_hot)
+		*was_hot = h >= READ_ONCE(kvmmem_hot_io_threshold);
+	h = clamp_t(int, h + delta, 0, KVMMEM_HEAT_MAX);
 	hot = h >= READ_ONCE(kvmmem_hot_io_threshold);
 	now = h | (hot ? KVMMEM_HOT_COUNTED : 0);
 	/* no memory for a new entry: the page stays as cold as it was */
@@ -162,17 +186,68 @@ static bool heat(struct inode *inode, pgoff_t gfn, int delta)
  * The page gains heat if it is in use, loses some if not.
  *
  * Return: KVMMEM_IO_IN_USE if it is in use now, KVMMEM_IO_HOT if it is
- * hot now; 0 for a quiet, cold page, which the caller may take.
+ * hot now, KVMMEM_IO_REMAP if kvmmem_hotio_remap() should move it (it was
+ * hot, is not in use and lies above 4 GiB, and remapping is on); 0 for a
+ * quiet, cold page, which the caller may take.
  */
 unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
 				struct page *page)
 {
 	unsigned int flags = in_use(page) ? KVMMEM_IO_IN_USE : 0;
+	bool was_hot;
 
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
-	if (heat(inode, gfn, flags ? 1 : -1))
+	if (heat(inode, gfn, flags ? 1 : -1, &was_hot))
 		flags |= KVMMEM_IO_HOT;
+	if (was_hot && !(flags & KVMMEM_IO_IN_USE) &&
+	    READ_ONCE(kvmmem_hot_io_remap) && page_zonenum(page) > ZONE_DMA32)
+		flags |= KVMMEM_IO_REMAP;
 	return flags;
+}
+
+/**
+ * kvmmem_hotio_remap() - move the hot page at @gfn below 4 GiB
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @page: its private frame, unlocked, with the caller's reference, which
+ *	kvmmem_hotio_visit() found hot, quiet and above 4 GiB
+ *
+ * Takes invalidate_lock shared and the page lock, then does what a merge
+ * does before it switches an entry: checks the frame is still the entry's,
+ * unmaps it and finds it quiet.  A page in use by then stays and gains
+ * heat; with no frame below 4 GiB to spare, it stays too
+ * (hot_io_remap_refused).  The caller's put frees the old frame.
+ */
+void kvmmem_hotio_remap(struct inode *inode, pgoff_t gfn, struct page *page)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct page *low = NULL;
+
+	filemap_invalidate_lock_shared(mapping);
+	lock_page(page);
+	if (kvmmem_pmap_entry(inode, gfn) != kvmmem_entry_private(page))
+		goto out;
+	unmap_mapping_pages(mapping, gfn, 1, false);
+	if (in_use(page)) {
+		heat(inode, gfn, 1, NULL);
+		goto out;
+	}
+	low = kvmmem_budget_low_frame(page);
+	if (!low) {
+		kvmmem_count(KVMMEM_EV_HOT_IO_REMAP_REFUSED, 1);
+		goto out;
+	}
+	copy_highpage(low, page);
+	kvmmem_paging_drop_copy(inode, gfn, page);
+	kvmmem_pmap_replace(inode, gfn, kvmmem_entry_private(low));
+	trace_kvmmem_hot_io_remap(inode->i_ino, gfn, page_to_pfn(page),
+				  page_to_pfn(low));
+	kvmmem_count(KVMMEM_EV_HOT_IO_REMAPPED, 1);
+out:
+	unlock_page(page);
+	if (low)
+		put_page(page);		/* the entry's reference */
+	filemap_invalidate_unlock_shared(mapping);
 }
 
 /**
@@ -188,7 +263,7 @@ unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
 void kvmmem_hotio_in_use(struct inode *inode, pgoff_t gfn, struct page *page)
 {
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
-	heat(inode, gfn, 2);
+	heat(inode, gfn, 2, NULL);
 }
 
 /**

@@ -15,11 +15,13 @@ struct kvmmem_hotio {
 /* kvmmem_hotio_visit() flags */
 #define KVMMEM_IO_IN_USE	0x1	/* references beyond ours: a pin, I/O */
 #define KVMMEM_IO_HOT		0x2	/* hot: leave it alone */
+#define KVMMEM_IO_REMAP		0x4	/* was hot, quiet now, above 4 GiB */
 
 /* Heat counts 0..KVMMEM_HEAT_MAX; hot from kvmmem_hot_io_threshold on. */
 #define KVMMEM_HEAT_MAX		7
 
 extern unsigned int kvmmem_hot_io_threshold;
+extern unsigned int kvmmem_hot_io_remap;
 extern atomic_long_t kvmmem_hot_io_pages;
 
 void kvmmem_hotio_init(struct kvmmem_hotio *hotio);
@@ -27,6 +29,7 @@ void kvmmem_hotio_destroy(struct inode *inode);
 void kvmmem_hotio_forget(struct inode *inode, pgoff_t first, pgoff_t end);
 unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
 				struct page *page);
+void kvmmem_hotio_remap(struct inode *inode, pgoff_t gfn, struct page *page);
 void kvmmem_hotio_in_use(struct inode *inode, pgoff_t gfn, struct page *page);
 bool kvmmem_hotio_is_hot(struct inode *inode, pgoff_t gfn);
 

@@ -224,7 +224,8 @@ static void batch_add(struct batch *b, struct inode *inode, pgoff_t gfn)
 	page = lock_candidate(inode, gfn);
 	if (!page)
 		return;
-	io = kvmmem_hotio_visit(inode, gfn, page);
+	/* only the scanner remaps */
+	io = kvmmem_hotio_visit(inode, gfn, page) & ~KVMMEM_IO_REMAP;
 	if (io) {
 		kvmmem_count(io & KVMMEM_IO_IN_USE ? KVMMEM_EV_PAGE_OUT_IN_USE :
 			     KVMMEM_EV_PAGE_OUT_HOT, 1);
@@ -676,9 +677,9 @@ bool kvmmem_paging_make_room(struct inode *inode, unsigned int attempt)
 static void drop_frame(struct inode *inode, struct page *page)
 {
 	unlock_page(page);
+	kvmmem_budget_frame_freed(inode, page);
 	put_page(page);
 	__free_page(page);
-	kvmmem_budget_frame_freed(inode);
 }
 
 /*

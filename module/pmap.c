@@ -199,9 +199,9 @@ static struct page *fill(struct inode *inode, pgoff_t gfn, void *old)
 	cur = xa_cmpxchg(frames_of(inode), gfn, old, page, GFP_KERNEL_ACCOUNT);
 	if (cur != old) {
 		unlock_page(page);
+		kvmmem_budget_frame_freed(inode, page);	/* nobody saw it */
 		put_page(page);
 		__free_page(page);
-		kvmmem_budget_frame_freed(inode);	/* nobody ever saw it */
 		return ERR_PTR(xa_is_err(cur) ? xa_err(cur) : -EAGAIN);
 	}
 	if (kvmmem_entry_is_zero(old)) {

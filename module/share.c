@@ -176,7 +176,7 @@ static void release_merged(struct inode *inode, pgoff_t gfn,
 	kvmmem_paging_drop_copy(inode, gfn, page);
 	unlock_page(page);
 	put_page(page);		/* the entry's reference */
-	kvmmem_budget_frame_freed(inode);
+	kvmmem_budget_frame_freed(inode, page);
 }
 
 /* Why did equal hashes not give equal pages? */
@@ -410,7 +410,8 @@ static struct page *lookup(struct inode *inode, pgoff_t gfn, u64 hash,
 
 /*
  * Before the page is hashed: is it in use or hot (hotio.c)?  A page whose
- * lock someone holds is not visited this time.
+ * lock someone holds is not visited this time.  A hot page that may move
+ * below 4 GiB moves instead of being shared.
  */
 static bool leave_for_io(struct inode *inode, pgoff_t gfn, struct page *page)
 {
@@ -423,8 +424,10 @@ static bool leave_for_io(struct inode *inode, pgoff_t gfn, struct page *page)
 	unlock_page(page);
 	if (io & KVMMEM_IO_IN_USE)
 		kvmmem_count(KVMMEM_EV_PAGES_BUSY, 1);
-	else if (io & KVMMEM_IO_HOT)
+	else if (io)
 		kvmmem_count(KVMMEM_EV_PAGES_HOT_SKIPPED, 1);
+	if (io & KVMMEM_IO_REMAP)
+		kvmmem_hotio_remap(inode, gfn, page);
 	return io;
 }
 

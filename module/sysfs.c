@@ -71,6 +71,7 @@ GAUGE_ATTR(swap_slots_used, kvmmem_swap_slots_used);
 GAUGE_ATTR(swap_cached_pages, kvmmem_swap_cached);
 GAUGE_ATTR(swap_slots_shared, kvmmem_swap_slots_shared);
 GAUGE_ATTR(hot_io_pages, kvmmem_hot_io_pages);
+GAUGE_ATTR(frames_below_4g, kvmmem_frames_low);
 
 /* A read-only event counter, summed over CPUs. */
 struct event_attribute {
@@ -104,6 +105,8 @@ EVENT_ATTR(pages_hot_skipped, KVMMEM_EV_PAGES_HOT_SKIPPED);
 EVENT_ATTR(page_out_in_use, KVMMEM_EV_PAGE_OUT_IN_USE);
 EVENT_ATTR(page_out_hot, KVMMEM_EV_PAGE_OUT_HOT);
 EVENT_ATTR(sample_hot, KVMMEM_EV_SAMPLE_HOT);
+EVENT_ATTR(hot_io_remapped, KVMMEM_EV_HOT_IO_REMAPPED);
+EVENT_ATTR(hot_io_remap_refused, KVMMEM_EV_HOT_IO_REMAP_REFUSED);
 EVENT_ATTR(hash_false_matches, KVMMEM_EV_HASH_FALSE_MATCHES);
 EVENT_ATTR(cow_breaks, KVMMEM_EV_COW_BREAKS);
 EVENT_ATTR(full_scans, KVMMEM_EV_FULL_SCANS);
@@ -184,6 +187,8 @@ KNOB_ATTR(sample_pages, kvmmem_sample_pages, 1, 1024);
 KNOB_ATTR(balloon_timeout_ms, kvmmem_balloon_timeout_ms, 100, 3600000);
 KNOB_ATTR(swap_readahead, kvmmem_swap_readahead, 0, 32);
 KNOB_ATTR(hot_io_threshold, kvmmem_hot_io_threshold, 1, KVMMEM_HEAT_MAX);
+KNOB_ATTR(hot_io_remap, kvmmem_hot_io_remap, 0, 1);
+KNOB_ATTR(hot_io_remap_max_percent, kvmmem_hot_io_remap_max_percent, 0, 50);
 
 static ssize_t sample_period_ms_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
@@ -464,6 +469,11 @@ static struct attribute *kvmmem_attrs[] = {
 	&sample_hot_attr.attr.attr,
 	&hot_io_pages_attr.attr.attr,
 	&hot_io_threshold_attr.attr.attr,
+	&hot_io_remap_attr.attr.attr,
+	&hot_io_remap_max_percent_attr.attr.attr,
+	&hot_io_remapped_attr.attr.attr,
+	&hot_io_remap_refused_attr.attr.attr,
+	&frames_below_4g_attr.attr.attr,
 	&pages_scanned_attr.attr.attr,
 	&full_scans_attr.attr.attr,
 	&zero_pages_attr.attr.attr,

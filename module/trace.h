@@ -42,6 +42,23 @@ TRACE_EVENT(kvmmem_cow_break,
 		      __entry->old_pfn == __entry->new_pfn ? " last-sharer" : "")
 );
 
+TRACE_EVENT(kvmmem_hot_io_remap,
+	    TP_PROTO(unsigned long ino, unsigned long gfn,
+		     unsigned long old_pfn, unsigned long new_pfn),
+	    TP_ARGS(ino, gfn, old_pfn, new_pfn),
+	    TP_STRUCT__entry(__field(unsigned long, ino)
+			     __field(unsigned long, gfn)
+			     __field(unsigned long, old_pfn)
+			     __field(unsigned long, new_pfn)),
+	    TP_fast_assign(__entry->ino = ino;
+			   __entry->gfn = gfn;
+			   __entry->old_pfn = old_pfn;
+			   __entry->new_pfn = new_pfn;),
+	    TP_printk("ino=%lu gfn=%#lx old_pfn=%#lx new_pfn=%#lx",
+		      __entry->ino, __entry->gfn, __entry->old_pfn,
+		      __entry->new_pfn)
+);
+
 TRACE_EVENT(kvmmem_sample,
 	    TP_PROTO(unsigned long ino, u32 sampled, u32 touched, u32 estimate),
 	    TP_ARGS(ino, sampled, touched, estimate),
