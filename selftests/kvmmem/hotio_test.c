@@ -4,9 +4,11 @@
  * use again and again (here: held by a pipe, as a page under I/O is held
  * by its bio) heats up and becomes hot; a hot page stays out of sharing
  * and sampling until it has cooled over quiet visits; the gauges add up
- * and let go of pages punched out or files gone.  Runs inside the test
- * VM.  swap_test checks the pager's side (pages held by pipes are left,
- * counted).
+ * and let go of pages punched out or files gone.  With hot_io_remap, a
+ * hot page above 4 GiB moves below, with its contents, once it is quiet,
+ * and never while it is held or past the reserve.  Runs inside the test
+ * VM, booted with more than 4 GiB (tests-iommu.list).  swap_test checks
+ * the pager's side (pages held by pipes are left, counted).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,12 +28,15 @@
 #define PG 4096L
 #define PAGES 8L
 #define THRESHOLD "2"
+/* The first page frame number at 4 GiB. */
+#define PFN_4G (1UL << (32 - 12))
 
 static char mnt[] = "/tmp/kvmmem-hotio-XXXXXX";
 static int h1 = -1, h2 = -1, pipefd[2] = { -1, -1 };
 static char *m2 = MAP_FAILED;
 
-static int make_file(const char *name)
+/* A file of PAGES pages, page i all bytes @base + i. */
+static int make_file(const char *name, int base)
 {
 	char path[300], buf[PG];
 	int fd;
@@ -41,11 +46,19 @@ static int make_file(const char *name)
 	if (fd < 0 || ftruncate(fd, PAGES * PG))
 		return -1;
 	for (long i = 0; i < PAGES; i++) {
-		memset(buf, (int)(0x40 + i), PG);
+		memset(buf, (int)(base + i), PG);
 		if (pwrite(fd, buf, PG, i * PG) != PG)
 			return -1;
 	}
 	return fd;
+}
+
+static bool unlink_file(const char *name)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/%s", mnt, name);
+	return unlink(path) == 0;
 }
 
 /* Let the scanner complete @full more full scans. */
@@ -65,9 +78,27 @@ static int test_knob(void)
 	bool ok = expect(knob("hot_io_threshold", "0") != 0, "0 refused") &&
 		  expect(knob("hot_io_threshold", "8") != 0, "8 refused") &&
 		  expect(knob("hot_io_threshold", "x") != 0, "x refused") &&
-		  expect(knob("hot_io_threshold", THRESHOLD) == 0, THRESHOLD " taken");
+		  expect(knob("hot_io_threshold", THRESHOLD) == 0, THRESHOLD " taken") &&
+		  expect(knob("hot_io_remap", "2") == EINVAL, "hot_io_remap=2: EINVAL") &&
+		  expect(knob("hot_io_remap_max_percent", "51") == EINVAL,
+			 "hot_io_remap_max_percent=51: EINVAL") &&
+		  expect_eq(counter("hot_io_remap"), 0, "remapping is off by default");
 
 	return ok && expect_eq(counter("hot_io_threshold"), 2, "and kept");
+}
+
+/* The machine frame mapped at @p (root only), after touching it. */
+static unsigned long pfn_of(volatile char *p)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t pme = 0;
+
+	(void)*p;
+	if (fd < 0 || pread(fd, &pme, 8, (uintptr_t)p / PG * 8) != 8)
+		pme = 0;
+	if (fd >= 0)
+		close(fd);
+	return (pme >> 63) ? (unsigned long)(pme & ((1ULL << 55) - 1)) : 0;
 }
 
 /* h2's page 0 in a pipe through four full scans: hot. */
@@ -77,8 +108,8 @@ static int test_heats_up(void)
 	struct iovec iov;
 	bool ok;
 
-	h1 = make_file("h1");
-	h2 = make_file("h2");
+	h1 = make_file("h1", 0x40);
+	h2 = make_file("h2", 0x40);
 	if (!expect(h1 >= 0 && h2 >= 0 && !pipe(pipefd), "files and a pipe"))
 		return 0;
 	m2 = mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, h2, 0);
@@ -147,6 +178,86 @@ static int test_cools_down(void)
 	       expect(sharing == PAGES && hot == 0, "cooled, then merged");
 }
 
+/* Hold @n pages at @p in the pipe for @full scans, then let them go. */
+static bool heat_pages(char *p, long n, int full)
+{
+	struct iovec iov = { .iov_base = p, .iov_len = n * PG };
+	char got[4 * PG];
+
+	return n <= 4 && vmsplice(pipefd[1], &iov, 1, 0) == n * PG &&
+	       scans(full) && read(pipefd[0], got, n * PG) == n * PG;
+}
+
+/* Scan until @name has grown past @from; false after @full full scans. */
+static bool scan_until(const char *name, long from, int full)
+{
+	for (int i = 0; i < full && counter(name) <= from; i++)
+		scans(1);
+	return counter(name) > from;
+}
+
+static bool pages_hold(const char *p, long first, long n)
+{
+	for (long i = first; i < first + n; i++)
+		for (long b = 0; b < PG; b++)
+			if (p[i * PG + b] != (char)(0x80 + i))
+				return false;
+	return true;
+}
+
+/*
+ * Remapping: h3's pages 0-3 are hot.  While held, they stay where they
+ * are; quiet, with the reserve at 0 %, they stay too (refused); with a
+ * reserve of 10 %, they move below 4 GiB, contents and charge intact.
+ */
+static int test_remap(void)
+{
+	long refused0 = counter("hot_io_remap_refused");
+	long moved0 = counter("hot_io_remapped"), low0 = counter("frames_below_4g");
+	long frames0, high = 0;
+	unsigned long before[4], after[4];
+	char *m3;
+	bool ok;
+	int h3;
+
+	h3 = make_file("h3", 0x80);	/* nothing to merge with */
+	m3 = h3 < 0 ? MAP_FAILED :
+	     mmap(NULL, PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, h3, 0);
+	if (!expect(m3 != MAP_FAILED, "file h3, mapped"))
+		return 0;
+	for (long i = 0; i < 4; i++)
+		high += (before[i] = pfn_of(m3 + i * PG)) >= PFN_4G;
+	frames0 = counter("pages_allocated");
+	ok = expect(high == 4, "pages 0-3 are above 4 GiB (the VM has more than 4 GiB)") &&
+	     expect(knob("hot_io_remap", "1") == 0, "hot_io_remap=1") &&
+	     expect(knob("hot_io_remap_max_percent", "0") == 0, "max_percent=0") &&
+	     expect(heat_pages(m3, 4, 3), "held for 3 scans") &&
+	     expect_eq(counter("hot_io_remapped"), moved0, "never moved while held") &&
+	     expect(scan_until("hot_io_remap_refused", refused0, 4), "refused at 0 %");
+	for (long i = 0; ok && i < 4; i++)
+		ok = expect_eq(pfn_of(m3 + i * PG), before[i], "the page stayed");
+	ok = ok && expect(knob("hot_io_remap_max_percent", "10") == 0, "max_percent=10") &&
+	     expect(heat_pages(m3, 4, 3), "held again for 3 scans") &&
+	     expect(scan_until("hot_io_remapped", moved0 + 3, 4), "all four moved");
+	high = 0;
+	for (long i = 0; i < 4; i++)
+		high += (after[i] = pfn_of(m3 + i * PG)) >= PFN_4G;
+	tap_diag("remap: refused %ld, moved %ld; pfn %#lx -> %#lx ...; frames_below_4g +%ld",
+		 counter("hot_io_remap_refused") - refused0,
+		 counter("hot_io_remapped") - moved0, before[0], after[0],
+		 counter("frames_below_4g") - low0);
+	ok = ok && expect_eq(high, 0, "all four now below 4 GiB") &&
+	     expect(pages_hold(m3, 0, PAGES), "every page holds its data") &&
+	     expect_eq(counter("pages_allocated"), frames0, "no frame more, none less") &&
+	     expect(counter("frames_below_4g") >= low0 + 4, "frames_below_4g counts them");
+	knob("hot_io_remap", "0");
+	munmap(m3, PAGES * PG);
+	close(h3);
+	ok = ok && expect(unlink_file("h3"), "remove h3") &&
+	     expect_eq(counter("frames_below_4g"), low0, "and they are given back");
+	return ok;
+}
+
 /* A hot page punched out, and a file with one removed: gauges let go. */
 static int test_gauges_let_go(void)
 {
@@ -182,6 +293,7 @@ static const struct {
 	{ test_heats_up, "a page in use at every visit becomes hot; the others merge" },
 	{ test_sampler_skips, "the sampler leaves a hot page out (sample_hot)" },
 	{ test_cools_down, "a hot page stays out of sharing until it cools, then merges" },
+	{ test_remap, "hot_io_remap moves a quiet hot page below 4 GiB, within the reserve" },
 	{ test_gauges_let_go, "a hot page punched out, a file gone: the gauges let go" },
 };
 
@@ -203,6 +315,8 @@ int main(void)
 	for (int i = 0; i < n; i++)
 		tap_result(tests[i].fn(), tests[i].name);
 	knob("hot_io_threshold", threshold);
+	knob("hot_io_remap", "0");
+	knob("hot_io_remap_max_percent", "10");
 	knob("pages_to_scan", to_scan);
 	knob("sleep_millisecs", sleep_ms);
 	if (m2 != MAP_FAILED)

@@ -223,10 +223,10 @@ run_boot() {
 }
 
 # list_vm_env LIST: the machine LIST's tests need, from its "#@ NAME=VALUE"
-# lines, as NAME=VALUE lines for env(1).  Only VM_MACHINE, VM_QEMU_ARGS
-# and VM_APPEND (vm-run.sh) may be set so.
+# lines, as NAME=VALUE lines for env(1).  Only VM_MACHINE, VM_QEMU_ARGS,
+# VM_APPEND and VM_MEM (vm-run.sh) may be set so.
 list_vm_env() {
-	sed -n 's/^#@ \(VM_MACHINE\|VM_QEMU_ARGS\|VM_APPEND\)=/\1=/p' "$SELFTESTS/$1"
+	sed -n 's/^#@ \(VM_MACHINE\|VM_QEMU_ARGS\|VM_APPEND\|VM_MEM\)=/\1=/p' "$SELFTESTS/$1"
 }
 
 # list_names LIST: the test names LIST holds (comments and blanks out).

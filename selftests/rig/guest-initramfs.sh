@@ -5,7 +5,7 @@
 #
 # Builds the initramfs (uncompressed newc cpio) of the L2 guest that the
 # kvmmem tests boot inside the test VM: busybox-static and the virtio
-# balloon driver of kernel KVER, with an /init that loads the driver,
+# balloon and block drivers of kernel KVER, with an /init that loads them,
 # prints KVMMEM-GUEST-READY on the console and then keeps an interactive
 # shell on it, so that a test can drive the guest through its serial port.
 #
@@ -17,7 +17,7 @@
 set -eu
 
 # The balloon driver and its stack, in load order.
-WANTED="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_balloon"
+WANTED="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_balloon virtio_blk"
 
 die() {
 	echo "guest-initramfs: $*" >&2

@@ -29,6 +29,8 @@
 #                         (e.g. "-device intel-iommu -device edu", with
 #                         VM_MACHINE=q35)
 #   VM_MACHINE=pc         L1's machine type
+#   VM_MEM=3G             L1's RAM (QEMU's -m); more than 4G puts some
+#                         above 4 GiB, for hot I/O remapping
 #   VM_SMP=1              vCPUs of L1.  With two, QEMU 7.2's emulated SVM
 #                         breaks L1 while it runs nested guests, whatever
 #                         backs their RAM: "corrupted stack end detected
@@ -261,7 +263,7 @@ boot() {
 	set +e
 	# shellcheck disable=SC2086 # VM_QEMU_ARGS: words
 	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" \
-		-M "${VM_MACHINE:-pc}" -m 3G -smp "${VM_SMP:-1}" -nographic -no-reboot -nic none \
+		-M "${VM_MACHINE:-pc}" -m "${VM_MEM:-3G}" -smp "${VM_SMP:-1}" -nographic -no-reboot -nic none \
 		-pidfile "$run/qemu.pid" \
 		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
 		-serial stdio -serial "file:$run/kernel.log" \
