@@ -35,7 +35,7 @@ done
 . "$lib/tap.sh"
 
 GUEST_MB=128
-DISK_MB=32
+DISK_MB=16
 HOT_WAIT=$((120 * L2_SLOW))
 NTESTS=5
 TRACE=/sys/kernel/tracing
