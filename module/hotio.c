@@ -121,16 +121,6 @@ void kvmmem_hotio_forget(struct inode *inode, pgoff_t first, pgoff_t end)
 }
 
 /*
- * References to @page that are neither the pmap entry's, nor the
- * visitor's, nor a page table's: a pin, I/O in flight, a pipe, GUP.
- */
-static bool in_use(struct page *page)
-{
-	return folio_maybe_dma_pinned(page_folio(page)) ||
-	       page_count(page) > 2 + kvmmem_frame_mapcount(page);
-}
-
-/*
  * Heat @gfn by @delta; returns whether it is hot now, and sets *@was_hot
  * (if given) to whether it was before.
  */
@@ -193,7 +183,7 @@ static bool heat(struct inode *inode, pgoff_t gfn, int delta, bool *was_hot)
 unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
 				struct page *page)
 {
-	unsigned int flags = in_use(page) ? KVMMEM_IO_IN_USE : 0;
+	unsigned int flags = kvmmem_frame_in_use(page) ? KVMMEM_IO_IN_USE : 0;
 	bool was_hot;
 
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(page), page);
@@ -228,7 +218,7 @@ void kvmmem_hotio_remap(struct inode *inode, pgoff_t gfn, struct page *page)
 	if (kvmmem_pmap_entry(inode, gfn) != kvmmem_entry_private(page))
 		goto out;
 	unmap_mapping_pages(mapping, gfn, 1, false);
-	if (in_use(page)) {
+	if (!kvmmem_frame_quiet(page)) {
 		heat(inode, gfn, 1, NULL);
 		goto out;
 	}

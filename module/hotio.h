@@ -4,7 +4,10 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/xarray.h>
+
+#include "compat.h"
 
 /* One file's I/O heat: only for the guest pages ever found in use. */
 struct kvmmem_hotio {
@@ -23,6 +26,26 @@ struct kvmmem_hotio {
 extern unsigned int kvmmem_hot_io_threshold;
 extern unsigned int kvmmem_hot_io_remap;
 extern atomic_long_t kvmmem_hot_io_pages;
+
+/*
+ * References to the frame @page beyond its pmap entry's, the caller's and
+ * its page tables': a pin, I/O in flight, a pipe, GUP.
+ */
+static inline bool kvmmem_frame_in_use(struct page *page)
+{
+	return folio_maybe_dma_pinned(page_folio(page)) ||
+	       page_count(page) > 2 + kvmmem_frame_mapcount(page);
+}
+
+/*
+ * Only its entry and the caller reference @page, and no page table maps
+ * it: it may be copied, freed or moved.  For a locked frame the caller
+ * has just unmapped (a fault waits on the page lock to map it again).
+ */
+static inline bool kvmmem_frame_quiet(struct page *page)
+{
+	return !folio_mapped(page_folio(page)) && !kvmmem_frame_in_use(page);
+}
 
 void kvmmem_hotio_init(struct kvmmem_hotio *hotio);
 void kvmmem_hotio_destroy(struct inode *inode);

@@ -263,7 +263,7 @@ static void unmap_victims(struct inode *inode, struct batch *b)
 	for (i = 0; i < b->n; i++) {
 		struct page *page = b->pages[i];
 
-		if (page_mapped(page) || page_count(page) != 2) {
+		if (!kvmmem_frame_quiet(page)) {
 			kvmmem_hotio_in_use(inode, b->gfns[i], page);
 			kvmmem_count(KVMMEM_EV_PAGE_OUT_IN_USE, 1);
 			unlock_page(page);

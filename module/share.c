@@ -131,18 +131,6 @@ static bool same_contents(struct page *a, struct page *b)
 }
 
 /*
- * The entry's reference and the caller's (the scanner's, or a writer's):
- * nobody else is using it.
- */
-static bool page_quiet(struct page *page)
-{
-	struct folio *folio = page_folio(page);
-
-	return page_count(page) == 2 && !folio_mapped(folio) &&
-	       !folio_maybe_dma_pinned(folio);
-}
-
-/*
  * Lock @page, check it is still @inode's private frame at @gfn and take it
  * out of every page table, QEMU's and KVM's.  On success the page stays
  * locked and nobody can touch it until it is unlocked.
@@ -156,7 +144,7 @@ static enum kvmmem_scan_result isolate(struct inode *inode, pgoff_t gfn,
 		return KVMMEM_SCAN_VOLATILE;
 	}
 	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
-	if (!page_quiet(page)) {
+	if (!kvmmem_frame_quiet(page)) {
 		kvmmem_hotio_in_use(inode, gfn, page);
 		unlock_page(page);
 		/* in use, not changed: told apart from pages_volatile */
@@ -511,7 +499,7 @@ static void retire(struct inode *inode, struct page *frame)
 static bool reusable(struct inode *inode, pgoff_t gfn, struct page *frame)
 {
 	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
-	return page_quiet(frame);
+	return kvmmem_frame_quiet(frame);
 }
 
 /**
@@ -619,7 +607,7 @@ int kvmmem_share_swap_slot(struct inode *inode, struct page *frame,
 	int err;
 
 	VM_WARN_ON_ONCE_PAGE(!PageLocked(frame), frame);
-	if (sf->sharers == 1 && !page_quiet(frame))
+	if (sf->sharers == 1 && !kvmmem_frame_quiet(frame))
 		return -EBUSY;
 	if (!sf->slot) {
 		kvmmem_swap_write_start(&io, false);
