@@ -7,7 +7,10 @@
 
 extern unsigned int kvmmem_swap_readahead;
 
-/* One file's paging: its counters and readahead's state (paging.c). */
+/*
+ * One file's paging: its counters and readahead's state (paging.c,
+ * pagein.c).
+ */
 struct kvmmem_vm_paging {
 	atomic_long_t swapped_out;	/* pages paged out, ever */
 	atomic_long_t swapped_in;	/* pages read back, ever */
@@ -28,6 +31,8 @@ struct page *kvmmem_paging_swap_in(struct inode *inode, pgoff_t gfn,
 struct page *kvmmem_paging_read_copy(struct inode *inode, pgoff_t gfn);
 void kvmmem_paging_drop_copy(struct inode *inode, pgoff_t gfn,
 			     struct page *page);
+unsigned long kvmmem_paging_take_copy(struct inode *inode, pgoff_t gfn,
+				      struct page *page);
 int kvmmem_paging_init(void);
 void kvmmem_paging_exit(void);
 
