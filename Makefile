@@ -38,14 +38,14 @@ check:
 # KASAN, KFENCE and DEBUG_VM (built once, then cached): any report in its
 # log fails the run.  The native tests are left to `make check`.  Not part
 # of `make check`: the first build takes about half an hour.  One vCPU for
-# both lists and no 5-level paging: with two vCPUs this kernel's boot
+# all three lists and no 5-level paging: with two vCPUs this kernel's boot
 # stopped at the second CPU's start-up in 11 of 17 tries, and with LA57
 # KASAN reported a wild access in an interrupt during early boot, which
 # taints the kernel and turns lockdep off (Documentation/testing.rst).
 check-debug:
 	KVMMEM_SERIES=6.1-debug KVMMEM_CHECK_NATIVE=0 VM_TIMEOUT=$${VM_TIMEOUT:-3600} \
 		VM_CPU=$${VM_CPU:-max,-la57} \
-		KVMMEM_LISTS="$${KVMMEM_LISTS:-tests.list:1 tests-kvm.list:1}" \
+		KVMMEM_LISTS="$${KVMMEM_LISTS:-tests.list:1 tests-kvm.list:1 tests-iommu.list:1}" \
 		KVMMEM_TEST_TIMEOUT=$${KVMMEM_TEST_TIMEOUT:-1800} \
 		$(if $(TESTS),TESTS="$(TESTS)") selftests/rig/check.sh
 
