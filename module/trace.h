@@ -24,39 +24,40 @@ TRACE_EVENT(kvmmem_merge,
 		      __entry->zero ? " zero" : "")
 );
 
-TRACE_EVENT(kvmmem_cow_break,
-	    TP_PROTO(unsigned long ino, unsigned long gfn,
-		     unsigned long old_pfn, unsigned long new_pfn),
-	    TP_ARGS(ino, gfn, old_pfn, new_pfn),
-	    TP_STRUCT__entry(__field(unsigned long, ino)
-			     __field(unsigned long, gfn)
-			     __field(unsigned long, old_pfn)
-			     __field(unsigned long, new_pfn)),
-	    TP_fast_assign(__entry->ino = ino;
-			   __entry->gfn = gfn;
-			   __entry->old_pfn = old_pfn;
-			   __entry->new_pfn = new_pfn;),
-	    TP_printk("ino=%lu gfn=%#lx shared_pfn=%#lx private_pfn=%#lx%s",
-		      __entry->ino, __entry->gfn, __entry->old_pfn,
-		      __entry->new_pfn,
-		      __entry->old_pfn == __entry->new_pfn ? " last-sharer" : "")
+/* A guest page's entry moves from one frame to another. */
+DECLARE_EVENT_CLASS(kvmmem_frame_switch,
+		    TP_PROTO(unsigned long ino, unsigned long gfn,
+			     unsigned long old_pfn, unsigned long new_pfn),
+		    TP_ARGS(ino, gfn, old_pfn, new_pfn),
+		    TP_STRUCT__entry(__field(unsigned long, ino)
+				     __field(unsigned long, gfn)
+				     __field(unsigned long, old_pfn)
+				     __field(unsigned long, new_pfn)),
+		    TP_fast_assign(__entry->ino = ino;
+				   __entry->gfn = gfn;
+				   __entry->old_pfn = old_pfn;
+				   __entry->new_pfn = new_pfn;),
+		    TP_printk("ino=%lu gfn=%#lx old_pfn=%#lx new_pfn=%#lx",
+			      __entry->ino, __entry->gfn, __entry->old_pfn,
+			      __entry->new_pfn)
 );
 
-TRACE_EVENT(kvmmem_hot_io_remap,
-	    TP_PROTO(unsigned long ino, unsigned long gfn,
-		     unsigned long old_pfn, unsigned long new_pfn),
-	    TP_ARGS(ino, gfn, old_pfn, new_pfn),
-	    TP_STRUCT__entry(__field(unsigned long, ino)
-			     __field(unsigned long, gfn)
-			     __field(unsigned long, old_pfn)
-			     __field(unsigned long, new_pfn)),
-	    TP_fast_assign(__entry->ino = ino;
-			   __entry->gfn = gfn;
-			   __entry->old_pfn = old_pfn;
-			   __entry->new_pfn = new_pfn;),
-	    TP_printk("ino=%lu gfn=%#lx old_pfn=%#lx new_pfn=%#lx",
-		      __entry->ino, __entry->gfn, __entry->old_pfn,
-		      __entry->new_pfn)
+DEFINE_EVENT_PRINT(kvmmem_frame_switch, kvmmem_cow_break,
+		   TP_PROTO(unsigned long ino, unsigned long gfn,
+			    unsigned long old_pfn, unsigned long new_pfn),
+		   TP_ARGS(ino, gfn, old_pfn, new_pfn),
+		   TP_printk("ino=%lu gfn=%#lx shared_pfn=%#lx private_pfn=%#lx%s",
+			     __entry->ino, __entry->gfn, __entry->old_pfn,
+			     __entry->new_pfn,
+			     __entry->old_pfn == __entry->new_pfn ?
+			     " last-sharer" : "")
+);
+
+/* hotio.c: a hot page moved below 4 GiB */
+DEFINE_EVENT(kvmmem_frame_switch, kvmmem_hot_io_remap,
+	     TP_PROTO(unsigned long ino, unsigned long gfn,
+		      unsigned long old_pfn, unsigned long new_pfn),
+	     TP_ARGS(ino, gfn, old_pfn, new_pfn)
 );
 
 TRACE_EVENT(kvmmem_sample,
