@@ -75,15 +75,10 @@ static void uncharge(struct kvmmem_budget *budget, unsigned long n)
 	atomic_long_sub(n, &kvmmem_pages_allocated);
 }
 
-static bool frame_is_low(struct page *page)
-{
-	return page_zonenum(page) <= ZONE_DMA32;
-}
-
 /* @page becomes (@n = 1) or stops being (@n = -1) a frame of ours. */
 static void count_zone(struct page *page, long n)
 {
-	if (frame_is_low(page))
+	if (kvmmem_frame_is_low(page))
 		atomic_long_add(n, &kvmmem_frames_low);
 }
 

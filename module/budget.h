@@ -5,6 +5,7 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/spinlock.h>
 
 /* Host memory a mount may hold, in machine pages (the size= option). */
@@ -16,6 +17,12 @@ struct kvmmem_budget {
 	struct list_head held;	/* frames no entry holds, still referenced */
 	unsigned long nr_held;
 };
+
+/* A frame below 4 GiB: in ZONE_DMA or ZONE_DMA32. */
+static inline bool kvmmem_frame_is_low(struct page *page)
+{
+	return page_zonenum(page) <= ZONE_DMA32;
+}
 
 extern unsigned int kvmmem_hot_io_remap_max_percent;
 extern atomic_long_t kvmmem_frames_low;

@@ -49,7 +49,6 @@
 #include <linux/pagemap.h>
 
 #include "budget.h"
-#include "compat.h"
 #include "fs.h"
 #include "hotio.h"
 #include "paging.h"
@@ -190,9 +189,42 @@ unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
 	if (heat(inode, gfn, flags ? 1 : -1, &was_hot))
 		flags |= KVMMEM_IO_HOT;
 	if (was_hot && !(flags & KVMMEM_IO_IN_USE) &&
-	    READ_ONCE(kvmmem_hot_io_remap) && page_zonenum(page) > ZONE_DMA32)
+	    READ_ONCE(kvmmem_hot_io_remap) && !kvmmem_frame_is_low(page))
 		flags |= KVMMEM_IO_REMAP;
 	return flags;
+}
+
+/**
+ * kvmmem_hotio_isolate() - take the private frame of @gfn out of use
+ * @inode: a kvmmem regular file
+ * @gfn: guest frame number
+ * @page: the frame the caller found at @gfn, with the caller's reference
+ *
+ * Locks @page, checks it is still the entry's frame at @gfn and unmaps it
+ * from every page table, QEMU's and KVM's (through the MMU notifier).  A
+ * page referenced beyond its entry and the caller even then is in use:
+ * it gains heat (kvmmem_hotio_in_use()).  For whoever is about to switch
+ * the entry (a merge, a remap).  Caller holds invalidate_lock shared.
+ *
+ * Return: 0 with @page locked, quiet and unmapped, so nobody can touch it
+ * until it is unlocked; -EAGAIN if the entry changed, -EBUSY if the page
+ * is in use, with @page unlocked.
+ */
+int kvmmem_hotio_isolate(struct inode *inode, pgoff_t gfn, struct page *page)
+{
+	lockdep_assert_held_read(&inode->i_mapping->invalidate_lock);
+	lock_page(page);
+	if (kvmmem_pmap_entry(inode, gfn) != kvmmem_entry_private(page)) {
+		unlock_page(page);
+		return -EAGAIN;
+	}
+	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
+	if (!kvmmem_frame_quiet(page)) {
+		kvmmem_hotio_in_use(inode, gfn, page);
+		unlock_page(page);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /**
@@ -202,29 +234,23 @@ unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
  * @page: its private frame, unlocked, with the caller's reference, which
  *	kvmmem_hotio_visit() found hot, quiet and above 4 GiB
  *
- * Takes invalidate_lock shared and the page lock, then does what a merge
- * does before it switches an entry: checks the frame is still the entry's,
- * unmaps it and finds it quiet.  A page in use by then stays and gains
- * heat; with no frame below 4 GiB to spare, it stays too
- * (hot_io_remap_refused).  The caller's put frees the old frame.
+ * Under invalidate_lock shared, isolates the page as a merge does
+ * (kvmmem_hotio_isolate()): one in use by then stays, and gains heat.
+ * With no frame below 4 GiB to spare, it stays too (hot_io_remap_refused).
+ * The caller's put frees the old frame.
  */
 void kvmmem_hotio_remap(struct inode *inode, pgoff_t gfn, struct page *page)
 {
 	struct address_space *mapping = inode->i_mapping;
-	struct page *low = NULL;
+	struct page *low;
 
 	filemap_invalidate_lock_shared(mapping);
-	lock_page(page);
-	if (kvmmem_pmap_entry(inode, gfn) != kvmmem_entry_private(page))
+	if (kvmmem_hotio_isolate(inode, gfn, page))
 		goto out;
-	unmap_mapping_pages(mapping, gfn, 1, false);
-	if (!kvmmem_frame_quiet(page)) {
-		heat(inode, gfn, 1, NULL);
-		goto out;
-	}
 	low = kvmmem_budget_low_frame(page);
 	if (!low) {
 		kvmmem_count(KVMMEM_EV_HOT_IO_REMAP_REFUSED, 1);
+		unlock_page(page);
 		goto out;
 	}
 	copy_highpage(low, page);
@@ -233,10 +259,9 @@ void kvmmem_hotio_remap(struct inode *inode, pgoff_t gfn, struct page *page)
 	trace_kvmmem_hot_io_remap(inode->i_ino, gfn, page_to_pfn(page),
 				  page_to_pfn(low));
 	kvmmem_count(KVMMEM_EV_HOT_IO_REMAPPED, 1);
-out:
 	unlock_page(page);
-	if (low)
-		put_page(page);		/* the entry's reference */
+	put_page(page);		/* the entry's reference */
+out:
 	filemap_invalidate_unlock_shared(mapping);
 }
 

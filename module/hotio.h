@@ -52,6 +52,7 @@ void kvmmem_hotio_destroy(struct inode *inode);
 void kvmmem_hotio_forget(struct inode *inode, pgoff_t first, pgoff_t end);
 unsigned int kvmmem_hotio_visit(struct inode *inode, pgoff_t gfn,
 				struct page *page);
+int kvmmem_hotio_isolate(struct inode *inode, pgoff_t gfn, struct page *page);
 void kvmmem_hotio_remap(struct inode *inode, pgoff_t gfn, struct page *page);
 void kvmmem_hotio_in_use(struct inode *inode, pgoff_t gfn, struct page *page);
 bool kvmmem_hotio_is_hot(struct inode *inode, pgoff_t gfn);

@@ -131,27 +131,22 @@ static bool same_contents(struct page *a, struct page *b)
 }
 
 /*
- * Lock @page, check it is still @inode's private frame at @gfn and take it
- * out of every page table, QEMU's and KVM's.  On success the page stays
- * locked and nobody can touch it until it is unlocked.
+ * kvmmem_hotio_isolate() for a merge: on success the page stays locked,
+ * out of every page table, and nobody can touch it until it is unlocked.
  */
 static enum kvmmem_scan_result isolate(struct inode *inode, pgoff_t gfn,
 				       struct page *page)
 {
-	lock_page(page);
-	if (kvmmem_pmap_entry(inode, gfn) != kvmmem_entry_private(page)) {
-		unlock_page(page);
-		return KVMMEM_SCAN_VOLATILE;
-	}
-	unmap_mapping_pages(inode->i_mapping, gfn, 1, false);
-	if (!kvmmem_frame_quiet(page)) {
-		kvmmem_hotio_in_use(inode, gfn, page);
-		unlock_page(page);
+	switch (kvmmem_hotio_isolate(inode, gfn, page)) {
+	case 0:
+		return KVMMEM_SCAN_MERGED;
+	case -EBUSY:
 		/* in use, not changed: told apart from pages_volatile */
 		kvmmem_count(KVMMEM_EV_PAGES_BUSY, 1);
 		return KVMMEM_SCAN_BUSY;
+	default:
+		return KVMMEM_SCAN_VOLATILE;
 	}
-	return KVMMEM_SCAN_MERGED;
 }
 
 /*
