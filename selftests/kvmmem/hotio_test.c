@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "kvmmem_sysfs.h"
+#include "pagemap.h"
 #include "tap.h"
 
 #define PG 4096L
@@ -87,19 +88,6 @@ static int test_knob(void)
 	return ok && expect_eq(counter("hot_io_threshold"), 2, "and kept");
 }
 
-/* The machine frame mapped at @p (root only), after touching it. */
-static unsigned long pfn_of(volatile char *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	uint64_t pme = 0;
-
-	(void)*p;
-	if (fd < 0 || pread(fd, &pme, 8, (uintptr_t)p / PG * 8) != 8)
-		pme = 0;
-	if (fd >= 0)
-		close(fd);
-	return (pme >> 63) ? (unsigned long)(pme & ((1ULL << 55) - 1)) : 0;
-}
 
 /* h2's page 0 in a pipe through four full scans: hot. */
 static int test_heats_up(void)
@@ -226,7 +214,7 @@ static int test_remap(void)
 	if (!expect(m3 != MAP_FAILED, "file h3, mapped"))
 		return 0;
 	for (long i = 0; i < 4; i++)
-		high += (before[i] = pfn_of(m3 + i * PG)) >= PFN_4G;
+		high += (before[i] = mapped_pfn(m3 + i * PG)) >= PFN_4G;
 	frames0 = counter("pages_allocated");
 	ok = expect(high == 4, "pages 0-3 are above 4 GiB (the VM has more than 4 GiB)") &&
 	     expect(knob("hot_io_remap", "1") == 0, "hot_io_remap=1") &&
@@ -235,13 +223,13 @@ static int test_remap(void)
 	     expect_eq(counter("hot_io_remapped"), moved0, "never moved while held") &&
 	     expect(scan_until("hot_io_remap_refused", refused0, 4), "refused at 0 %");
 	for (long i = 0; ok && i < 4; i++)
-		ok = expect_eq(pfn_of(m3 + i * PG), before[i], "the page stayed");
+		ok = expect_eq(mapped_pfn(m3 + i * PG), before[i], "the page stayed");
 	ok = ok && expect(knob("hot_io_remap_max_percent", "10") == 0, "max_percent=10") &&
 	     expect(heat_pages(m3, 4, 3), "held again for 3 scans") &&
 	     expect(scan_until("hot_io_remapped", moved0 + 3, 4), "all four moved");
 	high = 0;
 	for (long i = 0; i < 4; i++)
-		high += (after[i] = pfn_of(m3 + i * PG)) >= PFN_4G;
+		high += (after[i] = mapped_pfn(m3 + i * PG)) >= PFN_4G;
 	tap_diag("remap: refused %ld, moved %ld; pfn %#lx -> %#lx ...; frames_below_4g +%ld",
 		 counter("hot_io_remap_refused") - refused0,
 		 counter("hot_io_remapped") - moved0, before[0], after[0],

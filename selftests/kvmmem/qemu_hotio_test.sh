@@ -76,10 +76,6 @@ knob() {
 	echo "$2" >"$KVMMEM_SYSFS/$1"
 }
 
-file_counter() {
-	cat "$KVMMEM_SYSFS/backends/$(stat -c %i "$mnt/vm1")/$1"
-}
-
 # wait_for SECONDS COMMAND: until COMMAND succeeds, once a second.
 wait_for() {
 	local end=$(($(date +%s) + $1))
@@ -92,7 +88,7 @@ wait_for() {
 
 # saw_hot: the file has a hot page now.
 saw_hot() {
-	[ "$(file_counter hot_io_pages)" -gt 0 ]
+	[ "$(kvmmem_file_stat "$mnt/vm1" hot_io_pages)" -gt 0 ]
 }
 
 # moved_some: eight pages or more moved since moved0.
@@ -133,7 +129,10 @@ start_kb=$(kvmmem_held_kb)
 low_start=$(kvmmem_counter frames_below_4g)
 dd if=/dev/urandom of="$L2_WORK/disk.img" bs=1M count=$DISK_MB 2>/dev/null
 sum=$(md5sum <"$L2_WORK/disk.img" | awk '{ print $1 }')
-disk=$(losetup -f) && losetup "$disk" "$L2_WORK/disk.img" || tap_bail "no loop device"
+if ! disk=$(losetup -f) || ! losetup "$disk" "$L2_WORK/disk.img"; then
+	disk=""
+	tap_bail "no loop device"
+fi
 
 # 1: boot with the disk
 t0=$(date +%s)
@@ -158,7 +157,7 @@ if [ $up -eq 0 ]; then
 	if wait_for "$HOT_WAIT" saw_hot; then
 		rc=0
 	fi
-	echo "# hot_io_pages of the file $(file_counter hot_io_pages); pages_busy +$(($(kvmmem_counter pages_busy) - busy0)), pages_hot_skipped $(kvmmem_counter pages_hot_skipped)"
+	echo "# hot_io_pages of the file $(kvmmem_file_stat "$mnt/vm1" hot_io_pages); pages_busy +$(($(kvmmem_counter pages_busy) - busy0)), pages_hot_skipped $(kvmmem_counter pages_hot_skipped)"
 	[ "$(kvmmem_counter pages_busy)" -gt "$busy0" ] || rc=1
 fi
 [ $rc -eq 0 ] || [ $up -ne 0 ] || l2_tail vm1
@@ -183,7 +182,7 @@ tap_result $rc "with hot_io_remap=1, hot pages move from above 4 GiB to below"
 # 4: the data the guest read
 rc=1
 if [ $up -eq 0 ] && l2_run vm1 60 "touch /root/stop" &&
-	wait_for $CMD_TIMEOUT l2_run vm1 30 "test -e /root/done"; then
+	wait_for "$CMD_TIMEOUT" l2_run vm1 30 "test -e /root/done"; then
 	knob run 0
 	passes=$(l2_query vm1 60 '$(wc -l </root/sums)')
 	kinds=$(l2_query vm1 60 '$(sort -u /root/sums | wc -l)')

@@ -45,11 +45,6 @@ cleanup() {
 	rm -rf "$L2_WORK"
 }
 
-# file_counter NAME: a counter of vm1's kvmmem file.
-file_counter() {
-	cat "$KVMMEM_SYSFS/backends/$(stat -c %i "$mnt/vm1")/$1"
-}
-
 l2_preflight $NTESTS qemu_reporting
 
 trap cleanup EXIT
@@ -75,7 +70,7 @@ if [ $up -eq 0 ]; then
 	before_kb=$(kvmmem_held_kb)
 	if l2_run vm1 $CMD_TIMEOUT "dd if=/dev/zero of=/dev/shm/fill bs=1M count=$FILL_MB"; then
 		filled_kb=$(kvmmem_held_kb)
-		resident=$(file_counter resident)
+		resident=$(kvmmem_file_stat "$mnt/vm1" resident)
 		echo "# guest wrote $FILL_MB MiB: kvmmem holds $((before_kb / 1024)) -> $((filled_kb / 1024)) MiB, the file $((resident / 256)) MiB"
 		# Some were resident before: pages the guest had freed but not
 		# reported (blocks below 2 MiB).
@@ -98,7 +93,7 @@ if [ $up -eq 0 ] && l2_run vm1 60 "rm /dev/shm/fill"; then
 		[ $waited -ge $REPORT_WAIT ] && break
 		sleep 1
 	done
-	file_reported=$(file_counter free_reported)
+	file_reported=$(kvmmem_file_stat "$mnt/vm1" free_reported)
 	echo "# ${waited} s after rm: kvmmem freed $((freed_kb / 1024)) MiB (want $((want_kb / 1024))); the file's free_reported $((file_reported / 256)) MiB; free_reported_pages $reported_start -> $(kvmmem_counter free_reported_pages); balloon_inflated +$(($(kvmmem_counter balloon_inflated) - inflated0))"
 	[ $freed_kb -ge $want_kb ] &&
 		[ $((file_reported * 4)) -ge $want_kb ] &&

@@ -24,6 +24,7 @@
 
 #include "crafted_page.h"
 #include "kvmmem_sysfs.h"
+#include "pagemap.h"
 #include "tap.h"
 
 #define PG 4096L
@@ -303,18 +304,13 @@ static uint32_t tag_zero(int i) { (void)i; return 0; }
 /* /proc/kpagecount of the frame mapped at @p: its map count (root only). */
 static long mapped_page_mapcount(volatile char *p)
 {
-	uint64_t pme = 0, count = 0;
-	int pm = open("/proc/self/pagemap", O_RDONLY);
+	unsigned long pfn = mapped_pfn(p);
 	int kc = open("/proc/kpagecount", O_RDONLY);
+	uint64_t count = 0;
 	long ret = -1;
 
-	(void)p[0];
-	if (pm >= 0 && kc >= 0 &&
-	    pread(pm, &pme, 8, (uintptr_t)p / PG * 8) == 8 && (pme >> 63) &&
-	    pread(kc, &count, 8, (pme & ((1ULL << 55) - 1)) * 8) == 8)
+	if (pfn && kc >= 0 && pread(kc, &count, 8, (off_t)pfn * 8) == 8)
 		ret = (long)count;
-	if (pm >= 0)
-		close(pm);
 	if (kc >= 0)
 		close(kc);
 	return ret;
