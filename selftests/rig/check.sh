@@ -26,7 +26,8 @@
 # a failing test is shown, prefixed with "<series>/<list>: <test> | ".
 # A kernel log (ttyS1 of the VM) with a report in it (BUG, WARNING, Oops,
 # lockdep, KASAN, KFENCE, a bad page, a list or debug-objects check) counts
-# one failure per boot, with the report shown.
+# one failure per boot, with the report shown.  Each boot also counts one
+# result of the rig's own: L1 ran the tick VM_TICK asks for (tick_check).
 #
 # A boot whose VM dies without RIG-EXIT is booted once more, and only the
 # second boot's results count; a failing test is never retried, and a
@@ -224,10 +225,28 @@ run_boot() {
 	grep -v '^COUNTS ' <<<"$counts" || true
 	add_counts "$counts"
 	kernel_reports "$name" "$log"
+	tick_check "$name" "$log"
 	if ! tr -d '\r' <"$log" | grep -q '^RIG-EXIT [0-9]*$'; then
 		echo "$name: not ok - the VM died twice; what the second boot said:"
 		echo "$name: not ok - the VM died twice" >>"$RECAP"
 		say_dead "$name" "$log" | sed 's/^# //'
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+# tick_check NAME LOG: one result: L1 ran the tick that VM_TICK asks for
+# (vm-run.sh prints it in its "L1 up" line).  With a one-shot tick an
+# interrupt that QEMU 7.2 loses halts L1 for good (Documentation/
+# testing.rst, "L1 silences"); a kernel that ignored nohz=off highres=off
+# would bring that back unseen.
+tick_check() {
+	local name=$1 want=${VM_TICK:-periodic} got
+	got=$(rig_l1_tick "$2")
+	if [ "$got" = "$want" ]; then
+		echo "$name: rig: ok - L1 ran a $want tick"
+		PASSED=$((PASSED + 1))
+	else
+		echo "$name: rig: not ok - L1 ran a ${got:-unknown} tick, not $want" | tee -a "$RECAP"
 		FAILED=$((FAILED + 1))
 	fi
 }

@@ -354,6 +354,14 @@ rig_idle_lockups() {
 	grep -a -E "$RIG_IDLE_LOCKUP" "$1" || true
 }
 
+# rig_l1_tick CONSOLE: the tick L1 ran (periodic or oneshot), from the
+# "rig: L1 up" line of vm-run.sh's /init; nothing if the line has none.
+# The line may follow the BIOS's last words without a line break.
+rig_l1_tick() {
+	grep -a -m 1 -o 'rig: L1 up: .*' "$1" 2>/dev/null |
+		sed -n 's/.*, tick \(periodic\|oneshot\)$/\1/p'
+}
+
 # rig_first_report KLOG CONSOLE: the line number of KLOG's first report
 # of a bug, rig_idle_lockups() left out; nothing if there is none.
 rig_first_report() {

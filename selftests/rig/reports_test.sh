@@ -13,6 +13,9 @@
 #   4 a busy task's soft lockup, lost interrupt or not: counted
 #   5 a WARNING after an idle CPU's soft lockup that is not counted: the
 #     WARNING is
+#   6 the tick L1 ran, read from its "L1 up" line (check.sh, tick_check),
+#     also when the line follows the BIOS's last words
+#   7 an "L1 up" line without a tick (vm-run.sh before VM_TICK): none
 set -euo pipefail
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,7 +45,7 @@ first() {
 	rig_first_report "$WORK/k" "$WORK/c"
 }
 
-echo "1..5"
+echo "1..7"
 logs '[    1.0] booting' '[    2.0] kvmmem: loaded' -- 'ok 1 - x'
 tap_result "$([ -z "$(first)" ] && echo 0 || echo 1)" "a clean log: nothing counted"
 
@@ -61,4 +64,11 @@ tap_result "$([ "$(first)" = 2 ] && echo 0 || echo 1)" \
 logs '[    1.0] booting' "$IDLE" '[  479.7] Call Trace:' "$WARN" -- "$POKED"
 tap_result "$([ "$(first)" = 4 ] && echo 0 || echo 1)" \
 	"a WARNING after an idle CPU's soft lockup: the WARNING counts"
+logs -- 'Probing EDD (edd=off to disable)... orig: L1 up: 6.1.0-57-amd64, 1 cpus, 3041500 kB, tick periodic'
+tap_result "$([ "$(rig_l1_tick "$WORK/c")" = periodic ] && echo 0 || echo 1)" \
+	"the tick read from L1's first line, after the BIOS's words"
+
+logs -- 'rig: L1 up: 6.1.0-57-amd64, 1 cpus, 3041500 kB' 'rig: L1 up: x, tick periodic'
+tap_result "$([ -z "$(rig_l1_tick "$WORK/c")" ] && echo 0 || echo 1)" \
+	"an L1 line without a tick: none read"
 exit $((tap_failed > 0))

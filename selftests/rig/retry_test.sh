@@ -8,8 +8,9 @@
 #
 #   KVMMEM_RIG_FAULT=kill-once   L1 is killed after rig_pass.sh's END: the
 #                                boot is retried once, said in one line, and
-#                                only the second boot counts (1 passed, 1
-#                                failed: rig_fail.sh fails and is not retried)
+#                                only the second boot counts (2 passed:
+#                                rig_pass.sh and L1's tick; 1 failed:
+#                                rig_fail.sh fails and is not retried)
 #   KVMMEM_RIG_FAULT=kill-always both boots die: one retry, then two
 #                                failures (rig_fail.sh did not finish, and
 #                                the VM died twice)
@@ -53,8 +54,8 @@ main() {
 		"kill-once: the fault fired"
 	tap_result "$([ "$(lines "$once" 'the VM died without RIG-EXIT; booting it once more')" = 1 ] && echo 0 || echo 1)" \
 		"kill-once: check.sh booted once more and said so in one line"
-	tap_result "$([ "$(tail -n 1 "$once")" = "1 passed, 1 failed" ] && echo 0 || echo 1)" \
-		"kill-once: only the second boot counts (1 passed, 1 failed)"
+	tap_result "$([ "$(tail -n 1 "$once")" = "2 passed, 1 failed" ] && echo 0 || echo 1)" \
+		"kill-once: only the second boot counts (2 passed: rig_pass.sh and L1's tick; 1 failed)"
 	tap_result "$([ "$(cat "$once.rc")" != 0 ] && echo 0 || echo 1)" \
 		"kill-once: the failing test fails the run"
 	tap_result "$([ "$(lines "$once" 'died twice')" = 0 ] && echo 0 || echo 1)" \
@@ -65,8 +66,8 @@ main() {
 		"kill-always: one retry, no more"
 	tap_result "$([ "$(lines "$always" '^6\.1/rig-selftest\.list: not ok - the VM died twice')" = 1 ] && echo 0 || echo 1)" \
 		"kill-always: a VM that dies twice is a failure"
-	tap_result "$([ "$(cat "$always.rc")" != 0 ] && [ "$(tail -n 1 "$always")" = "1 passed, 2 failed" ] && echo 0 || echo 1)" \
-		"kill-always: the run fails (1 passed; 2 failed: rig_fail.sh did not finish, the VM died twice)"
+	tap_result "$([ "$(cat "$always.rc")" != 0 ] && [ "$(tail -n 1 "$always")" = "2 passed, 2 failed" ] && echo 0 || echo 1)" \
+		"kill-always: the run fails (2 passed; 2 failed: rig_fail.sh did not finish, the VM died twice)"
 	tap_result "$(tail -n 3 "$always" | head -n 2 | tr '\n' ' ' | grep -q '^# recap: .*rig_fail\.sh: not ok .*# recap: .*not ok - the VM died twice' && echo 0 || echo 1)" \
 		"kill-always: both failures are recapped just before the last line"
 	[ "$tap_failed" -eq 0 ] || show "$always"

@@ -22,6 +22,16 @@
 # Environment:
 #   VM_TIMEOUT=900        seconds before the VM is killed
 #   VM_APPEND=...         extra kernel command-line arguments for L1
+#   VM_TICK=periodic      L1's timer tick.  periodic: L1 boots with
+#                         "nohz=off highres=off", so its local APIC timer
+#                         runs in periodic mode and QEMU raises it anew
+#                         every tick; an interrupt that QEMU 7.2 loses
+#                         (below, VM_POKE) is then taken at the next tick.
+#                         oneshot: Linux's default (tickless, high
+#                         resolution), where Linux re-arms the timer from
+#                         its own interrupt, so a lost timer interrupt
+#                         halts an idle L1 for good; for measurements
+#                         (Documentation/testing.rst, "L1 silences")
 #   VM_ACCEL=tcg          QEMU's -accel for L1 (e.g. tcg,thread=single)
 #   VM_CPU=max            QEMU's -cpu for L1 (it must offer svm)
 #   VM_KVM_AMD_PARAMS=    parameters for kvm_amd in L1 (e.g. vgif=0)
@@ -39,10 +49,11 @@
 #                         guests booting at once on tmpfs, kvmmem.ko
 #                         unloaded: dead within 4 minutes), "Oops: int3"
 #                         as KVM flips a static key, guests that reset
-#                         mid-boot.  With one vCPU, L1 now and then stops
-#                         dead, with guests on tmpfs too: QEMU leaves an
-#                         interrupt pending in the vCPU's local APIC and
-#                         never delivers it (VM_STALL and VM_POKE;
+#                         mid-boot.  With one vCPU and a one-shot tick,
+#                         L1 now and then stops dead, with guests on tmpfs
+#                         too: QEMU leaves an interrupt pending in the
+#                         vCPU's local APIC and never delivers it
+#                         (VM_TICK, VM_STALL and VM_POKE;
 #                         Documentation/testing.rst, "L1 silences").  One
 #                         vCPU fails less often; make check gives its
 #                         tests without guests two.
@@ -60,7 +71,8 @@
 #                         interrupt (lost_interrupt), and if there is one,
 #                         send a key press; said in a "rig: lost
 #                         interrupt" line.  It woke one stuck L1 and not
-#                         another (Documentation/testing.rst).  0: never
+#                         another (Documentation/testing.rst); with
+#                         VM_TICK=periodic it should find none.  0: never
 #   VM_STALL_NMI=1        on such a silence, after the report, send L1 an
 #                         NMI and let it run on if that wakes it (said in a
 #                         "rig: stall:" line); 0: stop it at once
@@ -81,6 +93,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 VM_TIMEOUT=${VM_TIMEOUT:-900}
 VM_APPEND=${VM_APPEND:-}
+
+# tick_args: L1's kernel arguments for VM_TICK.
+tick_args() {
+	case ${VM_TICK:-periodic} in
+	periodic) echo "nohz=off highres=off" ;;
+	oneshot) ;;
+	*) rig_die "VM_TICK: periodic or oneshot, not '$VM_TICK'" ;;
+	esac
+}
 
 usage() {
 	echo "usage: $0 6.1|6.12 SCRIPT [ARGS...]" >&2
@@ -168,7 +189,10 @@ if ! insmod /lib/kvmmem/kvmmem.ko; then
 	dmesg | tail -n 20 | sed 's/^/# /'
 fi
 [ -c /dev/kvm ] || echo "rig: WARNING: no /dev/kvm: L2 guests cannot use KVM"
-echo "rig: L1 up: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
+# The local APIC timer's tick mode (VM_TICK): 0 periodic, 1 one-shot.
+tick=$(awk '/^Tick Device: mode:/ { m = $4 }
+	/^Clock Event Device: lapic/ { print (m == 0 ? "periodic" : "oneshot"); exit }' /proc/timer_list)
+echo "rig: L1 up: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB, tick ${tick:-unknown}"
 # Where the modules sit, and every function's address (gzipped, on ttyS2:
 # Debian's System.map is a stub), so that a stalled RIP can be named
 # (watch_stall).
@@ -248,8 +272,9 @@ strip_escapes() {
 # no stdin) behaves as a terminal does.  L1 boots with nokaslr, so that
 # System.map names the addresses a stall report shows.
 boot() {
-	local kver=$1 initrd=$2 log=$3 rc run helpers=()
+	local kver=$1 initrd=$2 log=$3 rc run tick helpers=()
 	run=$(dirname "$log")
+	tick=$(tick_args)
 	rm -f "$run/qemu.pid"
 	: >"$run/kernel.log"
 	if [ "${VM_STALL:-0}" -gt 0 ]; then
@@ -269,7 +294,7 @@ boot() {
 		-serial stdio -serial "file:$run/kernel.log" \
 		-serial "file:$run/kallsyms.gz" \
 		-kernel "$(rig_vmlinuz "$kver")" -initrd "$initrd" \
-		-append "console=ttyS1 loglevel=7 nokaslr panic=-1 $VM_APPEND" \
+		-append "console=ttyS1 loglevel=7 nokaslr panic=-1 $tick $VM_APPEND" \
 		${VM_QEMU_ARGS:-} </dev/null 2>&1 | strip_escapes | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
